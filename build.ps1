@@ -1,0 +1,131 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds BertNer, stages an importable module in out/BertNer, and optionally runs the tests or the demo.
+.EXAMPLE
+    ./build.ps1 -Test        # build, stage, run xunit + Pester, print "N passed, N failed, N skipped"
+.EXAMPLE
+    ./build.ps1 -Demo        # build, stage, import the module and run the main job on ../shared
+.EXAMPLE
+    ./build.ps1 -Backend CudaLinux   # stage with TorchSharp-cuda-linux (needs that package to be reachable)
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Release', 'Debug')] [string] $Configuration = 'Release',
+    # Which TorchSharp package supplies libtorch. CUDA packages are not served on the CPU build machines.
+    [ValidateSet('Cpu', 'CudaLinux', 'CudaWindows')] [string] $Backend = 'Cpu',
+    [switch] $Test,
+    [switch] $Demo,
+    # Skip the build and staging (reuse out/BertNer), e.g. to re-run tests.
+    [switch] $NoBuild
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+$moduleDir = Join-Path $out 'BertNer'
+# The pwsh to start child processes with (build.sh sets it; a dotnet-tool pwsh runs inside 'dotnet').
+$pwshExe = if ($env:BERTNER_PWSH) { $env:BERTNER_PWSH } elseif (Test-Path (Join-Path $PSHOME 'pwsh')) { Join-Path $PSHOME 'pwsh' } else { (Get-Command pwsh -ErrorAction Stop).Source }
+$env:BERTNER_PWSH = $pwshExe
+. (Join-Path $root 'src/Build/ElfVersionPatch.ps1')
+
+function Invoke-Native([string] $What, [scriptblock] $Command) {
+    & $Command
+    if ($LASTEXITCODE -ne 0) { throw "$What failed (exit code $LASTEXITCODE)." }
+}
+
+function Get-Rid {
+    switch ($Backend) {
+        'CudaLinux' { return 'linux-x64' }
+        'CudaWindows' { return 'win-x64' }
+    }
+    $arch = [Runtime.InteropServices.RuntimeInformation]::OSArchitecture.ToString().ToLowerInvariant()
+    if ($IsWindows) { return "win-$arch" }
+    if ($IsMacOS) { return "osx-$arch" }
+    return "linux-$arch"
+}
+
+function Build-Module {
+    $rid = Get-Rid
+    Write-Host "== Building ($Configuration, backend $Backend, $rid)"
+    Invoke-Native 'dotnet build' { dotnet build (Join-Path $root 'BertNer.slnx') -c $Configuration -p:TorchBackend=$Backend --nologo -v quiet }
+    Write-Host "== Staging module in $moduleDir"
+    # publish with a RID lays the libtorch natives flat beside TorchSharp.dll, where TorchSharp looks for them.
+    Invoke-Native 'dotnet publish' {
+        dotnet publish (Join-Path $root 'src/BertNer.PowerShell') -c $Configuration -r $rid --self-contained false `
+            -p:TorchBackend=$Backend -o $moduleDir --nologo -v quiet
+    }
+    Copy-Item (Join-Path $root 'BertNer.psd1') $moduleDir -Force
+    Copy-Item (Join-Path $root 'module/*') $moduleDir -Recurse -Force
+    # TorchSharp 0.107's native glue wants GLIBCXX_3.4.32; patch the staged copies only (never the NuGet cache).
+    Repair-TorchSharpNative -Folder $moduleDir
+    Repair-TorchSharpNative -Folder (Join-Path $root 'tests/BertNer.Engine.Tests/bin')
+}
+
+function Get-PesterModule {
+    $version = '5.7.1'
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+    $psd1 = Join-Path $packages "pester/$version/tools/Pester.psd1"
+    if (-not (Test-Path $psd1)) {
+        # The PowerShell Gallery is unreachable here; Pester comes from NuGet.
+        Invoke-Native 'restore Pester' { dotnet restore (Join-Path $root 'tests/Pester/PesterRestore.csproj') --nologo -v quiet }
+    }
+    return $psd1
+}
+
+function Invoke-Tests {
+    $results = Join-Path $out 'test-results'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    New-Item -ItemType Directory $results | Out-Null
+
+    Write-Host '== xunit (engine)'
+    dotnet test (Join-Path $root 'tests/BertNer.Engine.Tests') -c $Configuration --no-build --nologo `
+        --logger 'trx;LogFileName=engine.trx' --logger 'console;verbosity=normal' --results-directory $results | Out-Host
+    $trx = Get-ChildItem $results -Filter '*.trx' -Recurse | Select-Object -First 1
+    $x = @{ passed = 0; failed = 1; skipped = 0 }
+    if ($trx) {
+        $c = ([xml](Get-Content $trx.FullName -Raw)).TestRun.ResultSummary.Counters
+        $x = @{ passed = [int]$c.passed; failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; skipped = [int]$c.notExecuted }
+    } else { Write-Host 'xunit wrote no results: counted as one failure.' }
+
+    Write-Host '== Pester (cmdlets)'
+    $pester = Get-PesterModule
+    $summary = Join-Path $results 'pester.json'
+    # A child pwsh: the module loads native libtorch, which cannot be unloaded from this process.
+    $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$pester'
+`$cfg = New-PesterConfiguration
+`$cfg.Run.Path = '$(Join-Path $root 'tests/Pester')'
+`$cfg.Run.PassThru = `$true
+`$cfg.Output.Verbosity = 'Detailed'
+`$r = Invoke-Pester -Configuration `$cfg
+@{ passed = `$r.PassedCount; failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; skipped = `$r.SkippedCount } |
+    ConvertTo-Json | Set-Content '$summary'
+"@
+    $env:BERTNER_MODULE = Join-Path $moduleDir 'BertNer.psd1'
+    $env:BERTNER_REPO = $root
+    & $pwshExe -NoProfile -NonInteractive -Command $script | Out-Host
+    $p = @{ passed = 0; failed = 1; skipped = 0 }
+    if (Test-Path $summary) { $p = Get-Content $summary -Raw | ConvertFrom-Json -AsHashtable } else { Write-Host 'Pester wrote no results: counted as one failure.' }
+
+    $passed = $x.passed + $p.passed; $failed = $x.failed + $p.failed; $skipped = $x.skipped + $p.skipped
+    Write-Host ''
+    Write-Host "xunit: $($x.passed) passed, $($x.failed) failed, $($x.skipped) skipped; Pester: $($p.passed) passed, $($p.failed) failed, $($p.skipped) skipped"
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    return $failed
+}
+
+function Invoke-Demo {
+    $shared = Join-Path $root '../shared'
+    $env:BERTNER_MODULE = Join-Path $moduleDir 'BertNer.psd1'
+    $demo = Join-Path $root 'examples/demo.ps1'
+    & $pwshExe -NoProfile -NonInteractive -File $demo -SharedPath $shared | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
+}
+
+if (-not $NoBuild) { Build-Module }
+$exit = 0
+if ($Test) { $exit = Invoke-Tests }
+if ($Demo) { Invoke-Demo }
+exit ([Math]::Min([int]$exit, 1))

@@ -1,0 +1,38 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BertNer.Modeling;
+
+/// <summary>HF BertEmbeddings: word + absolute position + token type, then LayerNorm and dropout.</summary>
+public sealed class BertEmbeddings : nn.Module<Tensor, Tensor?, Tensor>
+{
+    // Field names are the HF state-dict keys (embeddings.word_embeddings.weight, ...).
+    private readonly Embedding word_embeddings;
+    private readonly Embedding position_embeddings;
+    private readonly Embedding token_type_embeddings;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+
+    public BertEmbeddings(BertConfig c) : base(nameof(BertEmbeddings))
+    {
+        word_embeddings = nn.Embedding(c.VocabSize, c.HiddenSize, padding_idx: c.PadTokenId);
+        position_embeddings = nn.Embedding(c.MaxPositionEmbeddings, c.HiddenSize);
+        token_type_embeddings = nn.Embedding(c.TypeVocabSize, c.HiddenSize);
+        LayerNorm = nn.LayerNorm(c.HiddenSize, eps: c.LayerNormEps);
+        dropout = nn.Dropout(c.HiddenDropoutProb);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor inputIds, Tensor? tokenTypeIds)
+    {
+        using var scope = NewDisposeScope();
+        long seq = inputIds.shape[1];
+        var positions = arange(seq, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
+        var x = word_embeddings.forward(inputIds) + position_embeddings.forward(positions);
+        x = tokenTypeIds is null
+            ? x + token_type_embeddings.weight![0]
+            : x + token_type_embeddings.forward(tokenTypeIds);
+        return dropout.forward(LayerNorm.forward(x)).MoveToOuterDisposeScope();
+    }
+}

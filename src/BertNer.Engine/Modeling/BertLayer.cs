@@ -1,0 +1,26 @@
+using static TorchSharp.torch;
+
+namespace BertNer.Modeling;
+
+/// <summary>HF BertLayer: attention, intermediate, output.</summary>
+public sealed class BertLayer : nn.Module<Tensor, Tensor?, Tensor>
+{
+    private readonly BertAttention attention;
+    private readonly BertIntermediate intermediate;
+    private readonly BertResidualOutput output;
+
+    public BertLayer(BertConfig c) : base(nameof(BertLayer))
+    {
+        attention = new BertAttention(c);
+        intermediate = new BertIntermediate(c);
+        output = new BertResidualOutput(c, c.IntermediateSize);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor hidden, Tensor? attentionMask)
+    {
+        using var scope = NewDisposeScope();
+        var a = attention.forward(hidden, attentionMask);
+        return output.forward(intermediate.forward(a), a).MoveToOuterDisposeScope();
+    }
+}

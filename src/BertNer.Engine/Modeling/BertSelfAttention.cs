@@ -1,0 +1,38 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BertNer.Modeling;
+
+/// <summary>HF BertSelfAttention (query/key/value), computed with libtorch's fused scaled_dot_product_attention.</summary>
+public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
+{
+    private readonly Linear query;
+    private readonly Linear key;
+    private readonly Linear value;
+    private readonly int _heads;
+    private readonly int _headDim;
+    private readonly double _dropout;
+
+    public BertSelfAttention(BertConfig c) : base(nameof(BertSelfAttention))
+    {
+        query = nn.Linear(c.HiddenSize, c.HiddenSize);
+        key = nn.Linear(c.HiddenSize, c.HiddenSize);
+        value = nn.Linear(c.HiddenSize, c.HiddenSize);
+        _heads = c.NumAttentionHeads;
+        _headDim = c.HeadDim;
+        _dropout = c.AttentionProbsDropoutProb;
+        RegisterComponents();
+    }
+
+    /// <param name="hidden">[batch, seq, hidden]</param>
+    /// <param name="attentionMask">boolean [batch, 1, 1, seq], true where a key may be attended; null = all.</param>
+    public override Tensor forward(Tensor hidden, Tensor? attentionMask)
+    {
+        using var scope = NewDisposeScope();
+        long b = hidden.shape[0], s = hidden.shape[1];
+        Tensor Heads(Linear proj) => proj.forward(hidden).view(b, s, _heads, _headDim).transpose(1, 2);
+        var ctx = nn.functional.scaled_dot_product_attention(
+            Heads(query), Heads(key), Heads(value), attentionMask, training ? _dropout : 0.0);
+        return ctx.transpose(1, 2).reshape(b, s, _heads * _headDim).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,41 @@
+using System.Management.Automation;
+using BertNer.Modeling;
+using BertNer.PowerShell.Support;
+
+namespace BertNer.PowerShell.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Loads a BERT model folder (Hugging Face layout) once, for reuse by the other cmdlets.</para>
+/// </summary>
+[Cmdlet(VerbsData.Import, "BertNerModel")]
+[OutputType(typeof(NerModel))]
+public sealed class ImportBertNerModelCommand : PSCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "Model")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>Labels for a new token-classification head (a plain pretrained encoder has none).</summary>
+    [Parameter]
+    public string[]? Labels { get; set; }
+
+    [Parameter]
+    [ValidateSet("Auto", "Cpu", "Cuda")]
+    public string Device { get; set; } = "Auto";
+
+    protected override void ProcessRecord()
+    {
+        var folder = GetUnresolvedProviderPathFromPSPath(Path);
+        try
+        {
+            var model = NerModel.Load(folder, Labels, Device);
+            foreach (var w in model.Warnings) WriteWarning(w);
+            WriteObject(model);
+        }
+        catch (BertNerException e)
+        {
+            WriteError(ErrorRecords.From(e, Path));
+        }
+    }
+}

@@ -1,0 +1,71 @@
+# The module as users get it: out/BertNer staged by build.ps1 ($env:BERTNER_MODULE).
+BeforeDiscovery {
+    $script:shared = Join-Path $env:BERTNER_REPO '../shared'
+    $script:hasShared = Test-Path (Join-Path $shared 'models/minilm-l6-h384-uncased/config.json')
+    if (-not $hasShared) { Write-Warning '../shared is absent: tests that need the real model are skipped.' }
+}
+
+BeforeAll {
+    Import-Module $env:BERTNER_MODULE -Force
+    $script:minilm = Join-Path $env:BERTNER_REPO '../shared/models/minilm-l6-h384-uncased'
+    $script:moduleDir = Split-Path $env:BERTNER_MODULE
+}
+
+Describe 'Module manifest and import' {
+    It 'exports exactly the cmdlets the manifest names' {
+        $manifest = Import-PowerShellDataFile $env:BERTNER_MODULE
+        $exported = (Get-Module BertNer).ExportedCmdlets.Keys | Sort-Object
+        $exported | Should -Be ($manifest.CmdletsToExport | Sort-Object)
+        $manifest.CmdletsToExport | Should -Not -Contain '*'
+        $manifest.CompatiblePSEditions | Should -Be @('Core')
+        $manifest.PowerShellVersion | Should -Be '7.4'
+    }
+
+    It 'runs a TorchSharp tensor operation in-process after Import-Module' {
+        [BertNer.Runtime.TorchRuntime]::EnsureLoaded()
+        $t = [TorchSharp.torch]::tensor([float[]]@(1, 2, 3, 4))
+        $t.matmul($t).item[float]() | Should -Be 30
+    }
+
+    It 'keeps the libtorch natives beside TorchSharp.dll' {
+        Test-Path (Join-Path $moduleDir 'TorchSharp.dll') | Should -BeTrue
+        Test-Path (Join-Path $moduleDir 'libLibTorchSharp.so') | Should -BeTrue
+        Test-Path (Join-Path $moduleDir 'libtorch_cpu.so') | Should -BeTrue
+    }
+}
+
+Describe 'Import-BertNerModel' {
+    It 'loads the pretrained MiniLM encoder and describes it' -Skip:(-not $hasShared) {
+        $m = Import-BertNerModel -Path $minilm -Device Cpu
+        $m.Config.NumHiddenLayers | Should -Be 6
+        $m.Config.HiddenSize | Should -Be 384
+        $m.Config.NumAttentionHeads | Should -Be 12
+        $m.Config.VocabSize | Should -Be 30522
+        $m.Labels.Count | Should -Be 0
+        $m.ParameterCount | Should -Be 22713216
+        $m.Device.ToString() | Should -Be 'cpu'
+        ($m | Out-String) | Should -Match 'pretrained encoder'
+    }
+
+    It 'adds a new head for labels, with a warning that says so' -Skip:(-not $hasShared) {
+        $m = Import-BertNerModel -Path $minilm -Labels O, B-PER, I-PER -Device Cpu -WarningVariable w -WarningAction SilentlyContinue
+        $m.Labels | Should -Be @('O', 'B-PER', 'I-PER')
+        ($w -join "`n") | Should -Match 'new one for 3 labels was initialised'
+    }
+
+    It 'gives an ObjectNotFound error naming a missing folder' {
+        $missing = Join-Path $TestDrive 'no-such-model'
+        $err = $null
+        Import-BertNerModel -Path $missing -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err[0].Exception.Message | Should -Match ([regex]::Escape($missing))
+        $err[0].Exception.Message | Should -Match 'Hugging Face model folder'
+    }
+
+    It 'names the key when config.json holds a bad value' {
+        $dir = Join-Path $TestDrive 'badcfg'
+        New-Item -ItemType Directory $dir | Out-Null
+        '{"hidden_size": 100, "num_attention_heads": 12}' | Set-Content (Join-Path $dir 'config.json')
+        { Import-BertNerModel -Path $dir -ErrorAction Stop } | Should -Throw -ExpectedMessage '*hidden_size*multiple of num_attention_heads*'
+    }
+}
