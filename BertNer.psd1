@@ -13,8 +13,12 @@
     FormatsToProcess     = @('BertNer.Format.ps1xml')
     CmdletsToExport      = @(
         'Import-BertNerModel'
+        'Start-BertNerTraining'
+        'New-BertNerTrainingConfig'
+        'Measure-BertNerModel'
+        'Get-NerEntity'
     )
-    AliasesToExport      = @()
+    AliasesToExport      = @('Get-NerEntities')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     PrivateData          = @{

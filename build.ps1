@@ -16,6 +16,10 @@ param(
     [ValidateSet('Cpu', 'CudaLinux', 'CudaWindows')] [string] $Backend = 'Cpu',
     [switch] $Test,
     [switch] $Demo,
+    # Run the performance benchmark and rewrite its block in docs/performance.md (not part of -Test).
+    [switch] $Benchmark,
+    # With -Benchmark: also the 2,000-step memory-flatness run (several minutes more).
+    [switch] $Long,
     # Skip the build and staging (reuse out/BertNer), e.g. to re-run tests.
     [switch] $NoBuild
 )
@@ -60,6 +64,7 @@ function Build-Module {
     # TorchSharp 0.107's native glue wants GLIBCXX_3.4.32; patch the staged copies only (never the NuGet cache).
     Repair-TorchSharpNative -Folder $moduleDir
     Repair-TorchSharpNative -Folder (Join-Path $root 'tests/BertNer.Engine.Tests/bin')
+    Repair-TorchSharpNative -Folder (Join-Path $root 'tests/BertNer.Benchmarks/bin')
 }
 
 function Get-PesterModule {
@@ -124,8 +129,18 @@ function Invoke-Demo {
     if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
 }
 
+function Invoke-Benchmark {
+    $shared = Join-Path $root '../shared'
+    if (-not (Test-Path (Join-Path $shared 'models/minilm-l6-h384-uncased'))) { throw "The benchmark needs ../shared (the MiniLM model and CoNLL-2003)." }
+    $bench = Get-ChildItem (Join-Path $root "tests/BertNer.Benchmarks/bin/$Configuration") -Recurse -Filter 'BertNer.Benchmarks.dll' | Select-Object -First 1
+    $benchArgs = @($bench.FullName, $shared, (Join-Path $root 'docs/performance.md'))
+    if ($Long) { $benchArgs += '--long' }
+    Invoke-Native 'benchmark' { dotnet @benchArgs }
+}
+
 if (-not $NoBuild) { Build-Module }
 $exit = 0
 if ($Test) { $exit = Invoke-Tests }
 if ($Demo) { Invoke-Demo }
+if ($Benchmark) { Invoke-Benchmark }
 exit ([Math]::Min([int]$exit, 1))

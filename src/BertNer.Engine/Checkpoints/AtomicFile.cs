@@ -42,14 +42,7 @@ public static class AtomicFile
         try
         {
             build(tmp);
-            string? old = null;
-            if (Directory.Exists(full))
-            {
-                old = Path.Combine(parent, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.old");
-                Directory.Move(full, old);
-            }
-            Directory.Move(tmp, full);
-            if (old != null) Directory.Delete(old, recursive: true);
+            ReplaceFolder(tmp, full);
         }
         catch
         {
@@ -57,6 +50,33 @@ public static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>
+    /// Puts a finished folder <paramref name="staged"/> at <paramref name="path"/>, replacing what is there.
+    /// Directories cannot be renamed over each other, so the old one is first moved aside to
+    /// ".name.old"; <see cref="RecoverFolder"/> puts it back if a crash hits between the two renames.
+    /// </summary>
+    public static void ReplaceFolder(string staged, string path)
+    {
+        var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+        var old = OldName(full);
+        if (Directory.Exists(old)) Directory.Delete(old, true);
+        if (Directory.Exists(full)) Directory.Move(full, old);
+        Directory.Move(staged, full);
+        if (Directory.Exists(old)) Directory.Delete(old, true);
+    }
+
+    /// <summary>After a crash inside <see cref="ReplaceFolder"/>: restores the previous folder if the new one never arrived.</summary>
+    public static void RecoverFolder(string path)
+    {
+        var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+        var old = OldName(full);
+        if (!Directory.Exists(old)) return;
+        if (Directory.Exists(full)) Directory.Delete(old, true);
+        else Directory.Move(old, full);
+    }
+
+    private static string OldName(string full) => Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + ".old");
 
     private static void TryDelete(string p)
     {

@@ -97,6 +97,7 @@ public static class SafeTensors
         var header = new JsonObject { ["__metadata__"] = new JsonObject { ["format"] = "pt" } };
         long offset = 0;
         var payloads = new List<byte[]>();
+        using var scope = NewDisposeScope(); // the detached CPU copies below
         foreach (var (name, t) in items)
         {
             var cpu = t.detach().cpu().contiguous();

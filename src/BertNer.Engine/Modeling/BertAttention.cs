@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace BertNer.Modeling;
 
 /// <summary>HF BertAttention: self-attention followed by its residual output block.</summary>
-public sealed class BertAttention : nn.Module<Tensor, Tensor?, Tensor>
+public sealed class BertAttention : nn.Module<Tensor, TokenLayout, Tensor>
 {
     private readonly BertSelfAttention self;
     private readonly BertResidualOutput output;
@@ -15,9 +15,9 @@ public sealed class BertAttention : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden, Tensor? attentionMask)
+    public override Tensor forward(Tensor hidden, TokenLayout layout)
     {
         using var scope = NewDisposeScope();
-        return output.forward(self.forward(hidden, attentionMask), hidden).MoveToOuterDisposeScope();
+        return output.forward(self.forward(hidden, layout), hidden).MoveToOuterDisposeScope();
     }
 }

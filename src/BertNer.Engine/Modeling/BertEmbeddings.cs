@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace BertNer.Modeling;
 
 /// <summary>HF BertEmbeddings: word + absolute position + token type, then LayerNorm and dropout.</summary>
-public sealed class BertEmbeddings : nn.Module<Tensor, Tensor?, Tensor>
+public sealed class BertEmbeddings : nn.Module<Tensor, Tensor?, TokenLayout, Tensor>
 {
     // Field names are the HF state-dict keys (embeddings.word_embeddings.weight, ...).
     private readonly Embedding word_embeddings;
@@ -24,7 +24,8 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor inputIds, Tensor? tokenTypeIds)
+    /// <returns>[N, hidden]: the real tokens of the batch (see <see cref="TokenLayout"/>).</returns>
+    public override Tensor forward(Tensor inputIds, Tensor? tokenTypeIds, TokenLayout layout)
     {
         using var scope = NewDisposeScope();
         long seq = inputIds.shape[1];
@@ -33,6 +34,6 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor?, Tensor>
         x = tokenTypeIds is null
             ? x + token_type_embeddings.weight![0]
             : x + token_type_embeddings.forward(tokenTypeIds);
-        return dropout.forward(LayerNorm.forward(x)).MoveToOuterDisposeScope();
+        return dropout.forward(LayerNorm.forward(layout.Unpad(x))).MoveToOuterDisposeScope();
     }
 }

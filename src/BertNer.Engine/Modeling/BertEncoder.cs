@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace BertNer.Modeling;
 
 /// <summary>HF BertEncoder: the stack of layers (state-dict keys encoder.layer.N.*).</summary>
-public sealed class BertEncoder : nn.Module<Tensor, Tensor?, Tensor>
+public sealed class BertEncoder : nn.Module<Tensor, TokenLayout, Tensor>
 {
     private readonly ModuleList<BertLayer> layer;
 
@@ -14,11 +14,11 @@ public sealed class BertEncoder : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden, Tensor? attentionMask)
+    public override Tensor forward(Tensor hidden, TokenLayout layout)
     {
         using var scope = NewDisposeScope();
         var x = hidden;
-        foreach (var l in layer) x = l.forward(x, attentionMask);
+        foreach (var l in layer) x = l.forward(x, layout);
         return x.MoveToOuterDisposeScope();
     }
 }

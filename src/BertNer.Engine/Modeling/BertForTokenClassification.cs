@@ -28,12 +28,13 @@ public sealed class BertForTokenClassification : nn.Module<Tensor, Tensor?, Tens
 
     public BertModel Bert => bert;
 
-    /// <summary>Logits [batch, seq, labels].</summary>
+    /// <summary>Logits [batch, seq, labels]; zero at padding positions (which the loss ignores).</summary>
     public override Tensor forward(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds)
     {
         using var scope = NewDisposeScope();
-        var h = bert.forward(inputIds, attentionMask, tokenTypeIds);
-        return classifier.forward(dropout.forward(h)).MoveToOuterDisposeScope();
+        using var layout = new TokenLayout(inputIds.shape[0], inputIds.shape[1], attentionMask);
+        var h = bert.Encode(inputIds, tokenTypeIds, layout);
+        return layout.Pad(classifier.forward(dropout.forward(h))).MoveToOuterDisposeScope();
     }
 
     /// <summary>Mean cross-entropy over the tokens whose label is not <see cref="IgnoreIndex"/> (HF's loss).</summary>

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace BertNer.Modeling;
 
 /// <summary>HF BertLayer: attention, intermediate, output.</summary>
-public sealed class BertLayer : nn.Module<Tensor, Tensor?, Tensor>
+public sealed class BertLayer : nn.Module<Tensor, TokenLayout, Tensor>
 {
     private readonly BertAttention attention;
     private readonly BertIntermediate intermediate;
@@ -17,10 +17,10 @@ public sealed class BertLayer : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor hidden, Tensor? attentionMask)
+    public override Tensor forward(Tensor hidden, TokenLayout layout)
     {
         using var scope = NewDisposeScope();
-        var a = attention.forward(hidden, attentionMask);
+        var a = attention.forward(hidden, layout);
         return output.forward(intermediate.forward(a), a).MoveToOuterDisposeScope();
     }
 }

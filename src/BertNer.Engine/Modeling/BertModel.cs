@@ -20,15 +20,20 @@ public sealed class BertModel : nn.Module<Tensor, Tensor?, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Returns the last hidden state [batch, seq, hidden].</summary>
+    /// <summary>Returns the last hidden state [batch, seq, hidden]; padding positions are zero.</summary>
     /// <param name="attentionMask">[batch, seq], 1 for real tokens and 0 for padding (HF convention); null = all real.</param>
     public override Tensor forward(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds)
     {
         using var scope = NewDisposeScope();
-        // [batch, 1, 1, seq] boolean: every query row may attend to the real keys of its sequence.
-        var keyMask = attentionMask is null ? null : attentionMask.to(ScalarType.Bool).unsqueeze(1).unsqueeze(2);
-        var h = encoder.forward(embeddings.forward(inputIds, tokenTypeIds), keyMask);
-        return h.MoveToOuterDisposeScope();
+        using var layout = new TokenLayout(inputIds.shape[0], inputIds.shape[1], attentionMask);
+        return layout.Pad(Encode(inputIds, tokenTypeIds, layout)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The last hidden state of the real tokens only, [N, hidden].</summary>
+    public Tensor Encode(Tensor inputIds, Tensor? tokenTypeIds, TokenLayout layout)
+    {
+        using var scope = NewDisposeScope();
+        return encoder.forward(embeddings.forward(inputIds, tokenTypeIds, layout), layout).MoveToOuterDisposeScope();
     }
 
     public Tensor Pool(Tensor lastHiddenState) =>

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace BertNer.Modeling;
 
 /// <summary>HF BertSelfAttention (query/key/value), computed with libtorch's fused scaled_dot_product_attention.</summary>
-public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
+public sealed class BertSelfAttention : nn.Module<Tensor, TokenLayout, Tensor>
 {
     private readonly Linear query;
     private readonly Linear key;
@@ -24,15 +24,14 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    /// <param name="hidden">[batch, seq, hidden]</param>
-    /// <param name="attentionMask">boolean [batch, 1, 1, seq], true where a key may be attended; null = all.</param>
-    public override Tensor forward(Tensor hidden, Tensor? attentionMask)
+    /// <param name="hidden">[N, hidden]: real tokens only; re-padded here just for attention.</param>
+    public override Tensor forward(Tensor hidden, TokenLayout layout)
     {
         using var scope = NewDisposeScope();
-        long b = hidden.shape[0], s = hidden.shape[1];
-        Tensor Heads(Linear proj) => proj.forward(hidden).view(b, s, _heads, _headDim).transpose(1, 2);
+        long b = layout.Batch, s = layout.Seq;
+        Tensor Heads(Linear proj) => layout.Pad(proj.forward(hidden)).view(b, s, _heads, _headDim).transpose(1, 2);
         var ctx = nn.functional.scaled_dot_product_attention(
-            Heads(query), Heads(key), Heads(value), attentionMask, training ? _dropout : 0.0);
-        return ctx.transpose(1, 2).reshape(b, s, _heads * _headDim).MoveToOuterDisposeScope();
+            Heads(query), Heads(key), Heads(value), layout.KeyMask, training ? _dropout : 0.0);
+        return layout.Unpad(ctx.transpose(1, 2).reshape(b, s, _heads * _headDim)).MoveToOuterDisposeScope();
     }
 }

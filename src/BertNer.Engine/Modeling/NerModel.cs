@@ -43,6 +43,7 @@ public sealed class NerModel : IDisposable
     {
         TorchRuntime.EnsureLoaded();
         folder = Path.GetFullPath(folder);
+        AtomicFile.RecoverFolder(folder);
         if (!Directory.Exists(folder))
             throw new BertNerException(BertNerErrorKind.ObjectNotFound,
                 $"Model folder '{folder}' does not exist. Give a Hugging Face model folder (config.json, vocab.txt, model.safetensors) or a BertNer run's best/ folder.", folder);

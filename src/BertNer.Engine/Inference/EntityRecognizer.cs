@@ -1,0 +1,161 @@
+using BertNer.Modeling;
+using BertNer.Tokenization;
+using BertNer.Training;
+
+namespace BertNer.Inference;
+
+/// <summary>Options of <see cref="EntityRecognizer"/>.</summary>
+public sealed record RecognizerOptions
+{
+    public AggregationStrategy Aggregation { get; init; } = AggregationStrategy.First;
+    public int BatchSize { get; init; } = 32;
+    public double MinimumScore { get; init; }
+    /// <summary>Sub-tokens shared by neighbouring windows of a long text (default: a quarter of a window).</summary>
+    public int? Stride { get; init; }
+    /// <summary>Window size in sub-tokens without [CLS]/[SEP] (default: the model's maximum positions − 2).</summary>
+    public int? WindowTokens { get; init; }
+}
+
+/// <summary>
+/// Raw text → entities with exact character offsets. Texts longer than the model's window are cut
+/// into overlapping windows; each sub-token takes its prediction from the window where it sits
+/// farthest from an edge, and entities are built once over the merged text, so none is cut or
+/// duplicated at a border.
+/// </summary>
+public sealed class EntityRecognizer(NerModel model, RecognizerOptions? options = null)
+{
+    private readonly RecognizerOptions _o = options ?? new RecognizerOptions();
+
+    public List<NerEntity> Recognize(IReadOnlyList<string?> texts, int firstInputIndex = 0, CancellationToken ct = default)
+    {
+        if (model.Classifier is null)
+            throw new BertNerException(BertNerErrorKind.InvalidArgument,
+                $"Model '{model.Name}' has no labels: it is a pretrained encoder. Fine-tune it with Start-BertNerTraining first.", "Model");
+        int window = _o.WindowTokens ?? Math.Min(model.Config.MaxPositionEmbeddings, model.Tokenizer.Settings.ModelMaxLength) - 2;
+        int stride = Math.Clamp(_o.Stride ?? window / 4, 0, window - 1);
+        var tokenized = texts.Select(t => model.Tokenizer.TokenizeText(t ?? "")).ToList();
+
+        // Cut every text into windows and run them all as one set of batches.
+        var windows = new List<(int Text, int Start, EncodedSentence Encoded)>();
+        for (int t = 0; t < tokenized.Count; t++)
+        {
+            var subs = tokenized[t];
+            if (subs.Count == 0) continue;
+            for (int start = 0; ; start += window - stride)
+            {
+                int end = Math.Min(subs.Count, start + window);
+                windows.Add((t, start, Encode(subs, start, end, windows.Count)));
+                if (end == subs.Count) break;
+            }
+        }
+        var scores = TokenClassifierRunner.Run(model, windows.Select(w => w.Encoded).ToList(), _o.BatchSize, withProbabilities: true, ct: ct);
+
+        var entities = new List<NerEntity>();
+        var byText = windows.Select((w, i) => (w, i)).GroupBy(x => x.w.Text);
+        foreach (var g in byText)
+        {
+            var subs = tokenized[g.Key];
+            var probs = new float[subs.Count][];
+            var margin = new int[subs.Count];
+            Array.Fill(margin, -1);
+            foreach (var (w, i) in g)
+            {
+                int len = w.Encoded.Length - 2;
+                for (int k = 0; k < len; k++)
+                {
+                    int m = Math.Min(k, len - 1 - k);
+                    if (m > margin[w.Start + k]) { margin[w.Start + k] = m; probs[w.Start + k] = scores[i].Probabilities![k + 1]; }
+                }
+            }
+            var text = texts[g.Key]!;
+            foreach (var e in Aggregate(subs, probs, text))
+                if (e.Score >= _o.MinimumScore)
+                    entities.Add(new NerEntity { Type = e.Type, Start = e.Start, End = e.End, Text = text[e.Start..e.End], Score = e.Score, InputIndex = firstInputIndex + g.Key, Input = text });
+        }
+        return entities;
+    }
+
+    private EncodedSentence Encode(List<SubToken> subs, int start, int end, int index)
+    {
+        var ids = new long[end - start + 2];
+        ids[0] = model.Tokenizer.ClsId;
+        ids[^1] = model.Tokenizer.SepId;
+        for (int k = start; k < end; k++) ids[k - start + 1] = subs[k].Id;
+        var labels = new long[ids.Length];
+        Array.Fill(labels, BertForTokenClassification.IgnoreIndex);
+        return new EncodedSentence { InputIds = ids, LabelIds = labels, WordStarts = Array.Empty<int>(), Index = index };
+    }
+
+    private readonly record struct Piece(string Label, double Score, int Start, int End);
+    private readonly record struct Found(string Type, double Score, int Start, int End);
+
+    private IEnumerable<Found> Aggregate(List<SubToken> subs, float[][] probs, string text)
+    {
+        var labels = model.Labels;
+        (string Label, double Score) Best(float[] p)
+        {
+            int arg = 0;
+            for (int j = 1; j < p.Length; j++) if (p[j] > p[arg]) arg = j;
+            return (labels[arg], p[arg]);
+        }
+
+        var pieces = new List<Piece>();
+        if (_o.Aggregation is AggregationStrategy.None or AggregationStrategy.Simple)
+        {
+            for (int i = 0; i < subs.Count; i++)
+            {
+                var (l, s) = Best(probs[i]);
+                pieces.Add(new Piece(l, s, subs[i].Start, subs[i].End));
+            }
+            if (_o.Aggregation == AggregationStrategy.None)
+                return pieces.Where(p => p.Label != "O").Select(p => new Found(p.Label, p.Score, p.Start, p.End));
+        }
+        else
+        {
+            // Words: a sub-token and the continuation pieces (##...) after it, as HF's aggregate_words does.
+            int i = 0;
+            while (i < subs.Count)
+            {
+                int j = i + 1;
+                while (j < subs.Count && subs[j].Word == subs[i].Word && !subs[j].IsFirstOfWord) j++;
+                var wordProbs = probs[i..j];
+                (string, double) choice = _o.Aggregation switch
+                {
+                    AggregationStrategy.First => Best(wordProbs[0]),
+                    AggregationStrategy.Max => wordProbs.Select(Best).MaxBy(x => x.Score),
+                    _ => Best(Enumerable.Range(0, labels.Count).Select(c => (float)wordProbs.Average(p => p[c])).ToArray()),
+                };
+                pieces.Add(new Piece(choice.Item1, choice.Item2, subs[i].Start, subs[j - 1].End));
+                i = j;
+            }
+        }
+        return Group(pieces);
+    }
+
+    // HF's group_entities: a piece continues the group when its tag equals the group's and it is not B-.
+    private static IEnumerable<Found> Group(List<Piece> pieces)
+    {
+        static (char Bi, string Tag) Split(string label) =>
+            label.StartsWith("B-", StringComparison.Ordinal) ? ('B', label[2..])
+            : label.StartsWith("I-", StringComparison.Ordinal) ? ('I', label[2..])
+            : ('I', label);
+
+        var group = new List<Piece>();
+        Found Close() => new(Split(group[0].Label).Tag, group.Average(p => p.Score), group[0].Start, group[^1].End);
+        var result = new List<Found>();
+        foreach (var p in pieces)
+        {
+            if (group.Count > 0)
+            {
+                var (bi, tag) = Split(p.Label);
+                var (_, lastTag) = Split(group[^1].Label);
+                if (tag == lastTag && bi != 'B') { group.Add(p); continue; }
+                result.Add(Close());
+                group.Clear();
+            }
+            group.Add(p);
+        }
+        if (group.Count > 0) result.Add(Close());
+        return result.Where(f => f.Type != "O");
+    }
+}

@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Text;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace BertNer.Training;
+
+/// <summary>
+/// Reads and writes training configs as YAML. Parsing walks the YAML nodes itself so every error names
+/// the file, line and key, the value found and what is allowed (and suggests the nearest key on a typo).
+/// </summary>
+public static class TrainingConfigFile
+{
+    /// <summary>Applies the YAML file's keys onto <paramref name="into"/> (keys absent keep their value).</summary>
+    public static TrainingOptions Load(string path, TrainingOptions? into = null)
+    {
+        if (!File.Exists(path))
+            throw new BertNerException(BertNerErrorKind.ObjectNotFound, $"No training config at '{path}'. Create one with New-BertNerTrainingConfig -Path '{path}'.", path);
+        var o = into ?? new TrainingOptions();
+        var yaml = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(path, Encoding.UTF8);
+            yaml.Load(reader);
+        }
+        catch (YamlException e)
+        {
+            throw new BertNerException(BertNerErrorKind.InvalidData, $"{path}:{e.Start.Line}: not valid YAML: {e.InnerException?.Message ?? e.Message}", $"{path}:{e.Start.Line}", e);
+        }
+        if (yaml.Documents.Count == 0) return o;
+        var root = yaml.Documents[0].RootNode;
+        if (root is YamlScalarNode { Value: null or "" or "~" }) return o;
+        if (root is not YamlMappingNode map)
+            throw new BertNerException(BertNerErrorKind.InvalidData, $"{path}:{root.Start.Line}: a training config is a mapping of keys (learning_rate: 2e-5, ...), not a {root.NodeType}.", $"{path}:{root.Start.Line}");
+        var seen = new HashSet<string>();
+        foreach (var (kNode, vNode) in map.Children)
+        {
+            var name = (kNode as YamlScalarNode)?.Value ?? "";
+            var where = $"{path}:{kNode.Start.Line}";
+            var key = TrainingOptionKeys.Find(name);
+            if (key is null)
+            {
+                var near = TrainingOptionKeys.Nearest(name);
+                throw new BertNerException(BertNerErrorKind.InvalidArgument,
+                    $"{where}: unknown key '{name}'." + (near != null ? $" Did you mean '{near}'?" : "") + $" Known keys: {string.Join(", ", TrainingOptionKeys.All.Select(k => k.Name))}.",
+                    where);
+            }
+            if (!seen.Add(name))
+                throw new BertNerException(BertNerErrorKind.InvalidArgument, $"{where}: key '{name}' appears twice.", where);
+            key.Set(o, Convert(vNode, key, where));
+            key.Check(o, where);
+        }
+        return o;
+    }
+
+    private static object? Convert(YamlNode node, TrainingOptionKey key, string where)
+    {
+        BertNerException Bad(string found) => new(BertNerErrorKind.InvalidArgument,
+            $"{where}: '{key.Name}' is {found}; expected {Expected(key)}.", where);
+
+        if (key.Type == typeof(List<string>))
+        {
+            if (node is YamlScalarNode { Value: null or "" or "~" }) return new List<string>();
+            if (node is not YamlSequenceNode seq) throw Bad(Describe(node));
+            return seq.Children.Select(c => c is YamlScalarNode s && s.Value != null ? s.Value : throw Bad(Describe(c))).ToList();
+        }
+        if (node is not YamlScalarNode scalar) throw Bad(Describe(node));
+        var text = scalar.Value ?? "";
+        bool isNull = scalar.Style == ScalarStyle.Plain && text is "" or "~" or "null" or "Null" or "NULL";
+        if (key.Type == typeof(string))
+        {
+            if (isNull) return key.Name is "output_path" or "device" ? throw Bad("null") : null;
+            return text;
+        }
+        if (isNull) throw Bad("null");
+        if (key.Type == typeof(int))
+        {
+            if (scalar.Style == ScalarStyle.Plain && long.TryParse(text.Replace("_", ""), NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) && l is >= int.MinValue and <= int.MaxValue)
+                return (int)l;
+            throw Bad($"'{text}'");
+        }
+        if (key.Type == typeof(double))
+        {
+            if (scalar.Style == ScalarStyle.Plain && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+                return d;
+            throw Bad($"'{text}'");
+        }
+        if (key.Type == typeof(bool))
+        {
+            if (scalar.Style == ScalarStyle.Plain && text.ToLowerInvariant() is "true" or "false") return text.ToLowerInvariant() == "true";
+            throw Bad($"'{text}'");
+        }
+        throw new InvalidOperationException("unsupported option type " + key.Type);
+    }
+
+    private static string Expected(TrainingOptionKey key) =>
+        key.Type == typeof(int) ? "a whole number"
+        : key.Type == typeof(double) ? "a number (e.g. 2.0e-5)"
+        : key.Type == typeof(bool) ? "true or false"
+        : key.Type == typeof(List<string>) ? "a list of labels ([O, B-PER, I-PER])"
+        : "a string";
+
+    private static string Describe(YamlNode n) => n switch
+    {
+        YamlSequenceNode => "a list",
+        YamlMappingNode => "a mapping",
+        YamlScalarNode s => $"'{s.Value}'",
+        _ => n.NodeType.ToString(),
+    };
+
+    /// <summary>The YAML text of <paramref name="o"/>, one commented key per line.</summary>
+    public static string ToYaml(TrainingOptions o, string header)
+    {
+        var sb = new StringBuilder();
+        foreach (var line in header.Split('\n')) sb.Append("# ").AppendLine(line.TrimEnd());
+        sb.AppendLine();
+        foreach (var key in TrainingOptionKeys.All)
+        {
+            sb.Append("# ").AppendLine(key.Comment);
+            sb.Append(key.Name).Append(": ").AppendLine(Scalar(key.Get(o)));
+        }
+        return sb.ToString();
+    }
+
+    private static string Scalar(object? v) => v switch
+    {
+        null => "null",
+        string s => Quote(s),
+        double d => FormatDouble(d),
+        bool b => b ? "true" : "false",
+        int i => i.ToString(CultureInfo.InvariantCulture),
+        IEnumerable<string> l => "[" + string.Join(", ", l.Select(Quote)) + "]",
+        _ => Quote(v.ToString() ?? ""),
+    };
+
+    // YAML 1.1 readers (PyYAML) only take floats with a dot and a signed exponent: 2.0e-05.
+    private static string FormatDouble(double d)
+    {
+        var s = d.ToString("R", CultureInfo.InvariantCulture);
+        if (s.Contains('E'))
+        {
+            var parts = s.Split('E');
+            var mant = parts[0].Contains('.') ? parts[0] : parts[0] + ".0";
+            var exp = int.Parse(parts[1], CultureInfo.InvariantCulture);
+            return $"{mant}e{(exp < 0 ? "-" : "+")}{Math.Abs(exp):00}";
+        }
+        return s.Contains('.') ? s : s + ".0";
+    }
+
+    private static string Quote(string s) =>
+        s.Length > 0 && s.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or '/')
+            && !(s is "true" or "false" or "null" or "yes" or "no" or "on" or "off" or "~")
+            && !double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            ? s
+            : "'" + s.Replace("'", "''") + "'";
+
+    public static void Save(string path, TrainingOptions o, string header) =>
+        Checkpoints.AtomicFile.WriteAllText(path, ToYaml(o, header));
+}

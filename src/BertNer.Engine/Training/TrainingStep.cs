@@ -1,0 +1,25 @@
+using BertNer.Modeling;
+using static TorchSharp.torch;
+
+namespace BertNer.Training;
+
+/// <summary>
+/// One optimizer step of the recipe: forward, loss, backward, clip, AdamW at the scheduled rate, zero
+/// grads. Shared by the trainer and the benchmark so both measure the same thing. Returns the loss
+/// tensor without reading it back (no host synchronisation).
+/// </summary>
+public sealed class TrainingStep(BertForTokenClassification net, InPlaceAdamW optimizer, LinearSchedule schedule, double maxGradNorm)
+{
+    /// <param name="stepsDone">Completed optimizer steps before this one (drives the schedule).</param>
+    public Tensor Run(Batch batch, int stepsDone)
+    {
+        using var scope = NewDisposeScope();
+        var logits = net.forward(batch.InputIds, batch.AttentionMask, null);
+        var loss = BertForTokenClassification.Loss(logits, batch.Labels);
+        loss.backward();
+        if (maxGradNorm > 0) optimizer.ClipGradNorm(maxGradNorm);
+        optimizer.Update(schedule.At(stepsDone));
+        optimizer.ZeroGrad();
+        return loss.detach().MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Management.Automation;
+using BertNer.Data;
+using BertNer.PowerShell.Support;
+using BertNer.Training;
+
+namespace BertNer.PowerShell.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Fine-tunes a pretrained BERT for NER on sentences from the pipeline (or a YAML config).</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Start, "BertNerTraining", SupportsShouldProcess = false)]
+[OutputType(typeof(NerTrainingRun))]
+public sealed class StartBertNerTrainingCommand : PSCmdlet
+{
+    [Parameter(ValueFromPipeline = true)]
+    public NerSentence? InputObject { get; set; }
+
+    /// <summary>Pretrained model: folder, hub id, or model object. Overrides 'model' in the config.</summary>
+    [Parameter(Position = 0)]
+    public object? Model { get; set; }
+
+    [Parameter] public string? ConfigPath { get; set; }
+    [Parameter] public string? ValidationPath { get; set; }
+    [Parameter] public NerSentence[]? ValidationSet { get; set; }
+    [Parameter] public string? OutputPath { get; set; }
+    [Parameter, ValidateRange(1, 1000)] public int Epochs { get; set; }
+    [Parameter, ValidateRange(1e-9, 1.0)] public double LearningRate { get; set; }
+    [Parameter, ValidateRange(1, 4096)] public int BatchSize { get; set; }
+    [Parameter, ValidateRange(0, int.MaxValue)] public int Seed { get; set; }
+    [Parameter, ValidateRange(0, int.MaxValue)] public int MaxSteps { get; set; }
+    [Parameter, ValidateSet("Auto", "Cpu", "Cuda")] public string? Device { get; set; }
+    [Parameter] public SwitchParameter GroupByLength { get; set; }
+    /// <summary>Continue the run in -OutputPath from its last checkpoint.</summary>
+    [Parameter] public SwitchParameter Resume { get; set; }
+
+    private readonly List<NerSentence> _train = new();
+
+    protected override void ProcessRecord()
+    {
+        if (InputObject != null) _train.Add(InputObject);
+    }
+
+    protected override void EndProcessing()
+    {
+        TrainingOptions options;
+        List<NerSentence>? validation;
+        try
+        {
+            options = ResolveOptions();
+            if (_train.Count == 0 && options.TrainPath != null) _train.AddRange(ConllFiles.Read(this, options.TrainPath));
+            validation = ValidationSet?.ToList()
+                ?? (options.ValidationPath != null ? ConllFiles.Read(this, options.ValidationPath) : null);
+        }
+        catch (BertNerException e)
+        {
+            ThrowTerminatingError(ErrorRecords.From(e));
+            return;
+        }
+        if (_train.Count == 0)
+        {
+            ThrowTerminatingError(ErrorRecords.Argument(
+                "No training sentences. Pipe them in (Import-Conll train.txt | Start-BertNerTraining ...) or set train_path in the -ConfigPath YAML.", "InputObject", null));
+        }
+        WriteVerbose($"{_train.Count} training sentences, {validation?.Count ?? 0} validation sentences; output in {options.OutputPath}");
+
+        var pump = new WorkerPump();
+        _stop = pump.Cancel;
+        int shownHeader = 0;
+        var events = new TrainerEvents
+        {
+            Progress = p => pump.Post(() => WriteProgress(ToProgressRecord(p))),
+            Log = line => pump.Post(() => WriteVerbose(line)),
+            Warning = line => pump.Post(() => WriteWarning(line)),
+            EpochCompleted = r => pump.Post(() =>
+            {
+                if (shownHeader++ == 0) Host("Epoch   Step  TrainLoss  ValLoss  Precision  Recall      F1  Accuracy  Duration");
+                Host(FormatRow(r));
+            }),
+        };
+        NerTrainingRun? run = null;
+        try
+        {
+            run = pump.Run(ct => new Trainer(options, events, m => ModelResolver.Resolve(this, m)).Run(_train, validation, Resume, ct));
+        }
+        catch (BertNerException e)
+        {
+            ThrowTerminatingError(ErrorRecords.From(e));
+        }
+        finally
+        {
+            try { WriteProgress(new ProgressRecord(1, "Training", "Done") { RecordType = ProgressRecordType.Completed }); }
+            catch (PipelineStoppedException) { }
+            pump.Dispose();
+        }
+        if (run!.Stopped) WriteWarning($"Training stopped at step {run.Steps}; continue with: Start-BertNerTraining -Resume -OutputPath '{run.OutputPath}'");
+        WriteObject(run);
+    }
+
+    protected override void StopProcessing() => _stop?.Invoke();
+
+    private Action? _stop;
+
+    private TrainingOptions ResolveOptions()
+    {
+        var o = ConfigPath != null ? TrainingConfigFile.Load(GetUnresolvedProviderPathFromPSPath(ConfigPath)) : new TrainingOptions();
+        if (Resume && ConfigPath == null && OutputPath != null)
+        {
+            // A resumed run keeps its saved configuration unless parameters say otherwise.
+            var saved = Path.Combine(GetUnresolvedProviderPathFromPSPath(OutputPath), Trainer.ConfigFile);
+            if (File.Exists(saved)) o = TrainingConfigFile.Load(saved);
+        }
+        var bound = MyInvocation.BoundParameters;
+        if (Model != null) o.Model = ModelArgument.ToLocation(this, Model);
+        if (bound.ContainsKey(nameof(ValidationPath))) o.ValidationPath = GetUnresolvedProviderPathFromPSPath(ValidationPath!);
+        if (bound.ContainsKey(nameof(OutputPath))) o.OutputPath = GetUnresolvedProviderPathFromPSPath(OutputPath!);
+        else o.OutputPath = GetUnresolvedProviderPathFromPSPath(o.OutputPath);
+        if (bound.ContainsKey(nameof(Epochs))) o.Epochs = Epochs;
+        if (bound.ContainsKey(nameof(LearningRate))) o.LearningRate = LearningRate;
+        if (bound.ContainsKey(nameof(BatchSize))) o.BatchSize = BatchSize;
+        if (bound.ContainsKey(nameof(Seed))) o.Seed = Seed;
+        if (bound.ContainsKey(nameof(MaxSteps))) o.MaxSteps = MaxSteps;
+        if (bound.ContainsKey(nameof(Device))) o.Device = Device!;
+        if (bound.ContainsKey(nameof(GroupByLength))) o.GroupByLength = GroupByLength.IsPresent;
+        o.Validate("parameters");
+        return o;
+    }
+
+    private static ProgressRecord ToProgressRecord(TrainingProgress p)
+    {
+        if (p.Phase == "Evaluating")
+            return new ProgressRecord(1, $"Training: epoch {p.Epoch}/{p.Epochs}", $"Evaluating {p.EpochStep}/{p.StepsPerEpoch} sentences")
+            { PercentComplete = (int)(100.0 * p.EpochStep / Math.Max(1, p.StepsPerEpoch)) };
+        return new ProgressRecord(1, $"Training: epoch {p.Epoch}/{p.Epochs}",
+            string.Create(CultureInfo.InvariantCulture, $"step {p.Step}/{p.TotalSteps}  loss {p.RunningLoss:F4}  {p.TokensPerSecond:F0} tokens/s"))
+        {
+            PercentComplete = (int)(100.0 * p.Step / Math.Max(1, p.TotalSteps)),
+            SecondsRemaining = p.Remaining is { } r ? (int)r.TotalSeconds : -1,
+        };
+    }
+
+    private static string FormatRow(NerEpochResult r) => string.Create(CultureInfo.InvariantCulture,
+        $"{r.Epoch,5} {r.Step,6} {r.TrainingLoss,10:F4} {Opt(r.ValidationLoss),8} {Opt(r.Precision),10} {Opt(r.Recall),7} {Opt(r.F1),7} {Opt(r.Accuracy),9}  {r.Duration:hh\\:mm\\:ss}");
+
+    private static string Opt(double? v) => v is { } x ? x.ToString("F4", CultureInfo.InvariantCulture) : "-";
+
+    // Shown like Write-Host, but on the information stream so -InformationVariable can capture it.
+    private void Host(string line) =>
+        WriteInformation(new HostInformationMessage { Message = line }, new[] { "PSHOST", "BertNer.Epoch" });
+}

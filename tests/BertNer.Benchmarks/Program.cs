@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using BertNer.Data;
+using BertNer.Inference;
+using BertNer.Modeling;
+using BertNer.Runtime;
+using BertNer.Tokenization;
+using BertNer.Training;
+using static TorchSharp.torch;
+
+// The performance benchmark behind docs/performance.md. Usage:
+//   BertNer.Benchmarks <shared-folder> <performance.md> [--quick] [--long]
+// --quick: fewer repeats (a smoke run); --long: also the 2,000-step memory-flatness run.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+var shared = Path.GetFullPath(args.Length > 0 ? args[0] : "../shared");
+var report = Path.GetFullPath(args.Length > 1 ? args[1] : "docs/performance.md");
+bool quick = args.Contains("--quick"), longRun = args.Contains("--long");
+int repeats = quick ? 2 : 5;
+TorchRuntime.EnsureLoaded();
+var rows = new List<string>();
+void Row(string section, string what, string value, string note = "")
+{
+    var line = $"| {section} | {what} | {value} | {note} |";
+    rows.Add(line);
+    Console.WriteLine($"{section,-10} {what,-52} {value,-28} {note}");
+}
+
+var minilm = Path.Combine(shared, "models/minilm-l6-h384-uncased");
+var train = ConllReader.ReadFile(Path.Combine(shared, "data/conll2003/train.txt")).ToList();
+var valid = ConllReader.ReadFile(Path.Combine(shared, "data/conll2003/valid.txt")).ToList();
+var labels = LabelMap.FromData(train);
+Console.WriteLine($"threads {get_num_threads()}, cores {Environment.ProcessorCount}, {train.Count} train / {valid.Count} validation sentences");
+
+// ---- shapes of the real workload: seed-recipe batches (random order, batch 8, dynamic padding)
+var tokenizer = BertNerTokenizer.FromFolder(minilm);
+var encoder = new SentenceEncoder(tokenizer, labels, true, 512);
+var trainSet = encoder.EncodeAll(train);
+var order = BatchOrder.ForEpoch(trainSet.Select(s => s.Length).ToArray(), 8, 42, 1, false);
+double meanPadded = order.Average(b => 8.0 * b.Max(i => trainSet[i].Length));
+int m = (int)Math.Round(meanPadded / 8) * 8;
+Console.WriteLine($"mean padded tokens per batch of 8: {meanPadded:F0} (roofline rows use M = {m})");
+
+// ---- roofline
+double Gemm(int M, int K, int N)
+{
+    using var a = randn(M, K); using var b = randn(K, N);
+    for (int i = 0; i < 3; i++) using (a.matmul(b)) { }
+    var flops = 2.0 * M * K * N;
+    var sw = Stopwatch.StartNew(); int iters = 0;
+    while (sw.Elapsed.TotalSeconds < 0.4) { using (a.matmul(b)) { } iters++; }
+    return flops * iters / sw.Elapsed.TotalSeconds / 1e9;
+}
+string Stat(IReadOnlyList<double> xs, string fmt)
+{
+    var s = xs.OrderBy(x => x).ToList();
+    double med = s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
+    return $"{med.ToString(fmt)} ({s[0].ToString(fmt)}–{s[^1].ToString(fmt)})";
+}
+double Median(IReadOnlyList<double> xs) { var s = xs.OrderBy(x => x).ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
+var roof = new Dictionary<int, double>();
+foreach (var h in new[] { 384, 768 })
+{
+    var up = Enumerable.Range(0, repeats).Select(_ => Gemm(m, h, 4 * h)).ToList();
+    var sq = Enumerable.Range(0, repeats).Select(_ => Gemm(m, h, h)).ToList();
+    roof[h] = Median(up);
+    Row("roofline", $"matmul [{m},{h}]x[{h},{4 * h}] GFLOP/s", Stat(up, "F1"));
+    Row("roofline", $"matmul [{m},{h}]x[{h},{h}] GFLOP/s", Stat(sq, "F1"));
+}
+var big = Enumerable.Range(0, repeats).Select(_ => Gemm(1024, 1024, 1024)).ToList();
+Row("roofline", "matmul 1024³ GFLOP/s", Stat(big, "F1"));
+
+long Rss(string field = "VmRSS")
+{
+    foreach (var line in File.ReadLines("/proc/self/status"))
+        if (line.StartsWith(field + ":")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+    return 0;
+}
+void ResetPeak() { try { File.WriteAllText("/proc/self/clear_refs", "5"); } catch (IOException) { } catch (UnauthorizedAccessException) { } }
+
+// ---- training
+(double Steps, double Real, double Padded) TrainWindow(NerModel model, TrainingStep step, ref int stepsDone, int batchesFrom, int count)
+{
+    long real = 0, padded = 0;
+    var sw = Stopwatch.StartNew();
+    Tensor? last = null;
+    for (int k = 0; k < count; k++)
+    {
+        var items = order[(batchesFrom + k) % order.Count].Select(i => trainSet[i]).ToList();
+        using var batch = Batch.Collate(items, tokenizer.PadId, model.Device);
+        last?.Dispose();
+        last = step.Run(batch, stepsDone++);
+        real += batch.RealTokens; padded += batch.PaddedTokens;
+    }
+    last!.item<float>(); last.Dispose();
+    var s = sw.Elapsed.TotalSeconds;
+    return (count / s, real / s, padded / s);
+}
+void BenchTraining(string name, NerModel model, int window, int warmup)
+{
+    ResetPeak();
+    var net = model.Classifier!;
+    net.train();
+    manual_seed(42);
+    using var opt = new InPlaceAdamW(net.named_parameters(), 0.9, 0.999, 1e-8, 0.01);
+    var step = new TrainingStep(net, opt, new LinearSchedule(2e-5, order.Count * 3, 0), 1.0);
+    int done = 0;
+    TrainWindow(model, step, ref done, 0, warmup);
+    var res = Enumerable.Range(0, repeats).Select(r => TrainWindow(model, step, ref done, warmup + r * window, window)).ToList();
+    long nonEmb = net.named_parameters().Where(p => !p.name.Contains("embeddings")).Sum(p => p.parameter.numel());
+    int h = model.Config.HiddenSize;
+    Row("training", $"{name}: steps/s (batch 8, {window} steps × {repeats})", Stat(res.Select(r => r.Steps).ToList(), "F2"), $"after {warmup} warm-up steps");
+    Row("training", $"{name}: real tokens/s", Stat(res.Select(r => r.Real).ToList(), "F0"));
+    Row("training", $"{name}: padded tokens/s", Stat(res.Select(r => r.Padded).ToList(), "F0"));
+    var mfu = res.Select(r => 6.0 * nonEmb * r.Real / (roof[h] * 1e9) * 100).ToList();
+    Row("training", $"{name}: MFU % (6·{nonEmb / 1e6:F1}M·tokens/s ÷ roofline)", Stat(mfu, "F1"), $"roofline {roof[h]:F1} GFLOP/s");
+    Row("memory", $"{name}: peak RSS during training", $"{Rss("VmHWM") / 1048576.0:F0} MB");
+    if (longRun && name.StartsWith("MiniLM"))
+    {
+        int d2 = done;
+        TrainWindow(model, step, ref d2, 0, 200);
+        long at200 = Rss();
+        TrainWindow(model, step, ref d2, 200, 1800);
+        long at2000 = Rss();
+        Row("memory", $"{name}: RSS after 200 / 2,000 training steps", $"{at200 / 1048576.0:F0} / {at2000 / 1048576.0:F0} MB", $"{(at2000 - at200) * 100.0 / at200:+0.0;-0.0}%");
+    }
+}
+
+using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
+    BenchTraining("MiniLM-L6-H384", model, quick ? 20 : 60, quick ? 10 : 30);
+var baseCfg = new BertConfig { VocabSize = tokenizer.VocabSize, HiddenSize = 768, NumHiddenLayers = 12, NumAttentionHeads = 12, IntermediateSize = 3072, Labels = labels.Labels.ToList() };
+using (var model = NerModel.CreateRandom(baseCfg, tokenizer, 42, "Cpu"))
+    BenchTraining("bert-base-sized (random)", model, quick ? 5 : 15, quick ? 3 : 5);
+
+// ---- inference
+using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
+{
+    ResetPeak();
+    var valSet = new SentenceEncoder(tokenizer, labels, true, 512).EncodeAll(valid);
+    foreach (var bs in new[] { 1, 32 })
+    {
+        var rates = new List<double>();
+        TokenClassifierRunner.Run(model, valSet.Take(64).ToList(), bs);
+        for (int r = 0; r < (quick ? 1 : 3); r++)
+        {
+            var sw = Stopwatch.StartNew();
+            TokenClassifierRunner.Run(model, valSet, bs);
+            rates.Add(valSet.Count / sw.Elapsed.TotalSeconds);
+        }
+        Row("inference", $"validation sentences/s, batch {bs} (pre-tokenized, forward + argmax)", Stat(rates, "F0"), $"{valSet.Count} sentences");
+    }
+    var rec = new EntityRecognizer(model);
+    var one = new[] { "Angela Merkel met Emmanuel Macron in Paris." };
+    for (int i = 0; i < 10; i++) rec.Recognize(one);
+    var ms = Enumerable.Range(0, repeats).Select(_ =>
+    {
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < 20; i++) rec.Recognize(one);
+        return sw.Elapsed.TotalMilliseconds / 20;
+    }).ToList();
+    Row("inference", "one short sentence, warm model: ms per call (tokenize → entities)", Stat(ms, "F2"));
+    Row("memory", "peak RSS during inference", $"{Rss("VmHWM") / 1048576.0:F0} MB");
+}
+
+// ---- write docs/performance.md (only the block between the markers; other sections stay)
+var sb = new StringBuilder();
+sb.AppendLine("<!-- bench:start -->");
+sb.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Environment.ProcessorCount} cores ({RuntimeInformationText()}), libtorch threads {get_num_threads()}; median of {repeats} repeats (min–max).");
+sb.AppendLine($"Command: `./build.ps1 -Benchmark{(longRun ? " -Long" : "")}`.");
+sb.AppendLine();
+sb.AppendLine("| section | measure | median (min–max) | note |");
+sb.AppendLine("|---|---|---|---|");
+foreach (var r in rows) sb.AppendLine(r);
+sb.AppendLine("<!-- bench:end -->");
+var existing = File.Exists(report) ? File.ReadAllText(report) : "# Performance\n\n";
+int a = existing.IndexOf("<!-- bench:start -->", StringComparison.Ordinal), b = existing.IndexOf("<!-- bench:end -->", StringComparison.Ordinal);
+var text = a >= 0 && b > a
+    ? existing[..a] + sb.ToString().TrimEnd() + existing[(b + "<!-- bench:end -->".Length)..]
+    : existing.TrimEnd() + "\n\n## Benchmark\n\n" + sb;
+Directory.CreateDirectory(Path.GetDirectoryName(report)!);
+File.WriteAllText(report, text);
+Console.WriteLine($"wrote {report}");
+
+static string RuntimeInformationText() => $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";

@@ -1,0 +1,3 @@
+// libtorch's global RNG (dropout, manual_seed) is process-wide: tests that train must not interleave,
+// or "same seed → same losses" would fail for reasons users never see. Two cores gain little anyway.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
