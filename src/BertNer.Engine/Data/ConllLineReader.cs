@@ -30,7 +30,7 @@ internal sealed class ConllLineReader : IDisposable
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new BertNerException(BertNerErrorKind.ObjectNotFound,
-                $"No CoNLL file at '{path}'. Check the path (Get-ChildItem lists what is there).", path, e);
+                $"No CoNLL file at '{path}'. Check the path and the file name.", path, e);
         }
         catch (UnauthorizedAccessException e) when (Directory.Exists(path))
         {
@@ -71,7 +71,7 @@ internal sealed class ConllLineReader : IDisposable
             var bad = FirstLineWithInvalidUtf8(Path);
             throw new BertNerException(BertNerErrorKind.InvalidData,
                 $"{Path}:{bad}: the file is not valid UTF-8 (found the bytes {(e.BytesUnknown is { } b ? Convert.ToHexString(b) : "?")}). " +
-                "Convert it to UTF-8 first, e.g. iconv -f latin1 -t utf-8 (or Get-Content -Encoding Latin1 | Set-Content -Encoding utf8).",
+                "Convert it to UTF-8 first (for a Latin-1 file, e.g. iconv -f latin1 -t utf-8).",
                 $"{Path}:{bad}", e);
         }
         if (line is null) return false;

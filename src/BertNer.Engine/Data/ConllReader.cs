@@ -94,7 +94,7 @@ public sealed class ConllReader
             {
                 var iob2 = new string[tags.Count];
                 if (TagScheme.TryToIob2(tags, scheme.Scheme, iob2) is { } p)
-                    problem = Invalid(tagLines[p.Index], $"{p.Message} Labels are read as {scheme}.");
+                    problem = Invalid(tagLines[p.Index], p.Misplaced ? $"{p.Message} Labels are read as {scheme}." : p.Message);
                 else
                     sentence = new NerSentence(tokens, iob2)
                     {

@@ -64,7 +64,8 @@ public static class TagScheme
                 return new TagProblem(i, scheme == TagSchemeKind.IOB2
                     ? $"'{tag}' follows {Describe(previous)} and so starts an entity, but in IOB2 an entity starts with B-{tag[2..]}. " +
                       "If the file is IOB1 (I- starts entities), read it as IOB1 or Auto; otherwise fix the label."
-                    : $"'{tag}' follows {Describe(previous)}, but in BIOES an {tag[0]}- tag continues an entity begun by B-{tag[2..]}. Fix the label.");
+                    : $"'{tag}' follows {Describe(previous)}, but in BIOES an {tag[0]}- tag continues an entity begun by B-{tag[2..]}. Fix the label.",
+                    Misplaced: true);
             previous = tag;
         }
         return null;

@@ -67,6 +67,7 @@ public class TagSchemeTests
         Assert.NotNull(problem);
         Assert.Equal(1, problem!.Value.Index);
         Assert.Contains(message, problem.Value.Message);
+        Assert.False(problem.Value.Misplaced);
         Assert.Throws<BertNerException>(() => TagScheme.ToIob2(tags, scheme));
     }
 
@@ -90,6 +91,7 @@ public class TagSchemeTests
         var problem = TagScheme.TryToIob2(tags, TagSchemeKind.BIOES, new string[tags.Length]);
         Assert.Equal(index, problem!.Value.Index);
         Assert.Contains(message, problem.Value.Message);
+        Assert.True(problem.Value.Misplaced);
     }
 
     [Fact]

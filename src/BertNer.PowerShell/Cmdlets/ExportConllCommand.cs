@@ -1,0 +1,104 @@
+using System.Management.Automation;
+using BertNer.Data;
+using BertNer.PowerShell.Support;
+
+namespace BertNer.PowerShell.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Writes NerSentence objects to a CoNLL file: token, gold label and (when present) predicted label per line.</para>
+/// <para type="description">Sentences are separated by a blank line, and a -DOCSTART- line is written whenever the
+/// document (source file or document index) changes, unless -NoDocStart. The columns are fixed by the first
+/// sentence: if it has PredictedLabels, every sentence must. The file is UTF-8 without BOM with LF line endings,
+/// and it appears whole when the pipeline ends (written to a temporary file, then renamed): an error or Ctrl+C
+/// leaves no partial file behind. An existing file is only replaced with -Force.</para>
+/// </summary>
+/// <example><code>Import-Conll train.txt | Where-Object Count -le 40 | Export-Conll short.txt</code></example>
+[Cmdlet(VerbsData.Export, "Conll", SupportsShouldProcess = true)]
+public sealed class ExportConllCommand : PSCmdlet, IDisposable
+{
+    private ConllWriter? _writer;
+
+    /// <summary><para type="description">The CoNLL file to write.</para></summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary><para type="description">The sentences to write (from the pipeline).</para></summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public NerSentence[] InputObject { get; set; } = [];
+
+    /// <summary><para type="description">Do not write -DOCSTART- lines.</para></summary>
+    [Parameter]
+    public SwitchParameter NoDocStart { get; set; }
+
+    /// <summary><para type="description">Replace the file if it exists.</para></summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        var full = GetUnresolvedProviderPathFromPSPath(Path);
+        if (File.Exists(full) && !Force)
+            ThrowTerminatingError(new ErrorRecord(
+                new IOException($"'{full}' already exists. Use -Force to replace it, or choose another -Path."),
+                "BertNer.FileExists", ErrorCategory.ResourceExists, full));
+        if (!ShouldProcess(full, "Write CoNLL file")) return;
+        try
+        {
+            _writer = new ConllWriter(full, documentStarts: !NoDocStart, overwrite: Force);
+        }
+        catch (BertNerException e)
+        {
+            ThrowTerminatingError(ErrorRecords.From(e));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "BertNer.WriteError", ErrorCategory.WriteError, full));
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        var writer = _writer;
+        if (writer is null) return;
+        foreach (var sentence in InputObject)
+        {
+            try
+            {
+                writer.Write(sentence);
+            }
+            catch (BertNerException e)
+            {
+                // Drop the temporary file now: the target stays as it was.
+                writer.Dispose();
+                _writer = null;
+                ThrowTerminatingError(ErrorRecords.From(e, e.Target ?? (object)sentence));
+                return;
+            }
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_writer is null) return;
+        try
+        {
+            _writer.Commit();
+        }
+        catch (BertNerException e)
+        {
+            ThrowTerminatingError(ErrorRecords.From(e));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "BertNer.WriteError", ErrorCategory.WriteError, _writer.Path));
+        }
+        if (_writer.SentencesWritten == 0) WriteWarning($"No sentences came down the pipeline; '{_writer.Path}' is empty.");
+        else WriteVerbose($"Wrote {_writer.SentencesWritten} sentences to '{_writer.Path}'.");
+    }
+
+    public void Dispose()
+    {
+        _writer?.Dispose();
+    }
+}

@@ -1,0 +1,131 @@
+using System.Collections.ObjectModel;
+using System.Management.Automation;
+using BertNer.Data;
+using BertNer.PowerShell.Support;
+
+namespace BertNer.PowerShell.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Reads CoNLL files as NerSentence objects with IOB2 labels, one sentence at a time.</para>
+/// <para type="description">Each token line holds a token and a label in columns separated by spaces or tabs
+/// (two or more columns; -TokenColumn and -LabelColumn pick them, counting from 0, negative from the end).
+/// -DOCSTART- lines start documents; blank lines end sentences. Labels in IOB1 or BIOES are converted to IOB2;
+/// -Scheme Auto (the default) decides per file: BIOES if any S-/E- tag, else IOB1 if any I- tag starts an
+/// entity, else IOB2. -Verbose shows the decision and the tag that made it.</para>
+/// <para type="description">Bad input is never dropped silently. A bad sentence (wrong column count, empty token
+/// or label, a tag that is malformed or does not fit the scheme) is an InvalidData error whose message and
+/// TargetObject name "file:line". By default the first one is a terminating error. When -ErrorAction is given
+/// with any value but Stop, or $ErrorActionPreference is SilentlyContinue or Ignore, each bad sentence is
+/// instead reported as a non-terminating error and skipped, and reading goes on (see -ErrorVariable / $Error).
+/// Problems with a whole file (not UTF-8, a column number out of range) follow the same rule per file.</para>
+/// </summary>
+/// <example><code>Import-Conll ../shared/data/conll2003/train.txt | Measure-Conll</code></example>
+/// <example><code>Get-ChildItem data/*.conll | Import-Conll -Scheme BIOES -ErrorAction Continue</code></example>
+[Cmdlet(VerbsData.Import, "Conll", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(NerSentence))]
+public sealed class ImportConllCommand : PSCmdlet
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    /// <summary><para type="description">CoNLL files; wildcards are expanded.</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    /// <summary><para type="description">CoNLL files, taken literally (no wildcards). Files from Get-ChildItem bind here.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    /// <summary><para type="description">Column of the token, from 0 (default: 0, the first).</para></summary>
+    [Parameter]
+    public int TokenColumn { get; set; }
+
+    /// <summary><para type="description">Column of the gold label, from 0; negative counts from the end (default: -1, the last).</para></summary>
+    [Parameter]
+    public int LabelColumn { get; set; } = -1;
+
+    /// <summary><para type="description">How the labels are written: Auto (default), IOB1, IOB2 or BIOES.</para></summary>
+    [Parameter]
+    public TagSchemeKind Scheme { get; set; } = TagSchemeKind.Auto;
+
+    protected override void ProcessRecord()
+    {
+        var skipBadSentences = SkipsBadSentences();
+        var options = new ConllReaderOptions { TokenColumn = TokenColumn, LabelColumn = LabelColumn, Scheme = Scheme };
+        foreach (var file in ResolveFiles())
+        {
+            var reader = new ConllReader(file, options);
+            try
+            {
+                WriteVerbose($"{file}: labels read as {reader.ResolveScheme()}, converted to IOB2.");
+                Action<BertNerException>? onBadSentence = skipBadSentences ? e => WriteError(ErrorRecords.From(e)) : null;
+                foreach (var sentence in reader.Read(onBadSentence))
+                    WriteObject(sentence);
+            }
+            catch (BertNerException e)
+            {
+                if (skipBadSentences) WriteError(ErrorRecords.From(e));
+                else ThrowTerminatingError(ErrorRecords.From(e));
+            }
+        }
+    }
+
+    /// <summary>The error rule of this cmdlet: stop at the first bad sentence unless the caller asked to go on.</summary>
+    private bool SkipsBadSentences()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var bound))
+            return Preference(bound) != ActionPreference.Stop;
+        // The default preference (Continue) does not count as asking: bad data stops unless told otherwise.
+        return Preference(GetVariableValue("ErrorActionPreference")) is ActionPreference.SilentlyContinue or ActionPreference.Ignore;
+    }
+
+    private static ActionPreference? Preference(object? value) =>
+        Enum.TryParse<ActionPreference>((value is PSObject pso ? pso.BaseObject : value)?.ToString(), ignoreCase: true, out var p) ? p : null;
+
+    private List<string> ResolveFiles()
+    {
+        var files = new List<string>();
+        if (ParameterSetName == LiteralPathSet)
+        {
+            foreach (var p in LiteralPath)
+            {
+                var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
+                if (File.Exists(full) || Directory.Exists(full)) files.Add(full); // the reader explains a folder
+                else WriteError(NotFound($"Cannot find the CoNLL file '{full}'.", p));
+            }
+            return files;
+        }
+        foreach (var p in Path)
+        {
+            Collection<string> resolved;
+            ProviderInfo provider;
+            try
+            {
+                resolved = GetResolvedProviderPathFromPSPath(p, out provider);
+            }
+            catch (ItemNotFoundException)
+            {
+                WriteError(NotFound($"Cannot find the CoNLL file '{SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)}'.", p));
+                continue;
+            }
+            if (provider.Name != "FileSystem")
+            {
+                WriteError(ErrorRecords.Argument($"'{p}' is on the {provider.Name} drive; CoNLL files must be on a file system drive.", nameof(Path), p));
+                continue;
+            }
+            var wildcard = WildcardPattern.ContainsWildcardCharacters(p);
+            if (resolved.Count == 0 && wildcard)
+                WriteError(NotFound($"No file matches '{p}'.", p));
+            // A wildcard may match sub-folders too; only the files in it are meant.
+            files.AddRange(wildcard ? resolved.Where(f => !Directory.Exists(f)) : resolved);
+        }
+        return files;
+    }
+
+    private static ErrorRecord NotFound(string message, string target) =>
+        new(new ItemNotFoundException(message), "BertNer.ObjectNotFound", ErrorCategory.ObjectNotFound, target);
+}
