@@ -13,6 +13,9 @@
     FormatsToProcess     = @('BertNer.Format.ps1xml')
     CmdletsToExport      = @(
         'Import-BertNerModel'
+        'Import-Conll'
+        'Export-Conll'
+        'Measure-Conll'
         'Start-BertNerTraining'
         'New-BertNerTrainingConfig'
         'Measure-BertNerModel'

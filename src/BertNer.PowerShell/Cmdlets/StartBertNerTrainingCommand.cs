@@ -74,8 +74,8 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
             Warning = line => pump.Post(() => WriteWarning(line)),
             EpochCompleted = r => pump.Post(() =>
             {
-                if (shownHeader++ == 0) Host("Epoch   Step  TrainLoss  ValLoss  Precision  Recall      F1  Accuracy  Duration");
-                Host(FormatRow(r));
+                if (shownHeader++ == 0) HostLine("Epoch   Step  TrainLoss  ValLoss  Precision  Recall      F1  Accuracy  Duration");
+                HostLine(FormatRow(r));
             }),
         };
         NerTrainingRun? run = null;
@@ -145,6 +145,6 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
     private static string Opt(double? v) => v is { } x ? x.ToString("F4", CultureInfo.InvariantCulture) : "-";
 
     // Shown like Write-Host, but on the information stream so -InformationVariable can capture it.
-    private void Host(string line) =>
+    private void HostLine(string line) =>
         WriteInformation(new HostInformationMessage { Message = line }, new[] { "PSHOST", "BertNer.Epoch" });
 }
