@@ -242,6 +242,17 @@ public sealed class HubFailureTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed}");
     }
 
+    [Fact]
+    public void A_cache_that_cannot_be_written_is_a_write_error_naming_the_cache()
+    {
+        _hub.AddRepo("org/tiny", HubTestModel.Files());
+        File.WriteAllText(Cache, "a file where the cache folder should be");
+        var e = Assert.Throws<BertNerException>(() => Resolver().Resolve("org/tiny"));
+        Assert.Equal(BertNerErrorKind.WriteError, e.Kind);
+        Assert.Contains($"The Hugging Face cache at '{Cache}' could not be used for 'org/tiny@main'", e.Message);
+        Assert.Contains("HF_HUB_CACHE", e.Message);
+    }
+
     [Theory]
     [InlineData("../../../../escape.safetensors")]
     [InlineData("/tmp/escape.safetensors")]

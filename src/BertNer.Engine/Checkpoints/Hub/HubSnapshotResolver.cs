@@ -24,6 +24,22 @@ public sealed class HubSnapshotResolver
     public async Task<HubSnapshot> ResolveAsync(HubModelId model, IProgress<HubDownloadProgress>? progress = null, CancellationToken ct = default)
     {
         var cache = new HubCache(_options.CacheFolder, model);
+        try
+        {
+            return await ResolveInAsync(cache, progress, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Network trouble is already a TransientHubException or BertNerException here: this is the file system.
+            throw new BertNerException(BertNerErrorKind.WriteError,
+                $"The Hugging Face cache at '{cache.Root}' could not be used for '{model}': {e.Message} "
+                + "Check that the folder is writable and the disk has room, or set HF_HUB_CACHE to another folder.", cache.Root, e);
+        }
+    }
+
+    private async Task<HubSnapshot> ResolveInAsync(HubCache cache, IProgress<HubDownloadProgress>? progress, CancellationToken ct)
+    {
+        var model = cache.Model;
         var cachedCommit = model.RevisionIsCommit ? model.Revision : cache.ReadRef(model.Revision);
         var cached = cachedCommit is null ? null
             : await PretrainedFiles.CollectAsync(new CacheOnlyFileSource(cache, cachedCommit), ct).ConfigureAwait(false);
