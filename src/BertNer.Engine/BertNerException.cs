@@ -10,6 +10,8 @@ public enum BertNerErrorKind
     ResourceUnavailable,
     OperationStopped,
     WriteError,
+    /// <summary>Access refused (HTTP 401/403: a private or gated model, a missing or invalid token).</summary>
+    PermissionDenied,
 }
 
 /// <summary>

@@ -20,6 +20,7 @@ internal static class ErrorRecords
         BertNerErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
         BertNerErrorKind.OperationStopped => ErrorCategory.OperationStopped,
         BertNerErrorKind.WriteError => ErrorCategory.WriteError,
+        BertNerErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
         _ => ErrorCategory.NotSpecified,
     };
 }

@@ -1,0 +1,73 @@
+using System.Management.Automation;
+using BertNer.Checkpoints.Hub;
+using BertNer.PowerShell.Support;
+
+namespace BertNer.PowerShell.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Downloads a pretrained model from the Hugging Face Hub into the shared cache (HF_HUB_CACHE), ready for offline use.</para>
+/// <para type="description">Names are 'name' or 'organization/name', optionally '@revision' (default main). The cache is
+/// the one Python's huggingface_hub uses. HF_TOKEN is sent for private or gated models; HF_ENDPOINT picks a mirror.</para>
+/// </summary>
+[Cmdlet(VerbsData.Save, "BertNerPretrainedModel")]
+[OutputType(typeof(HubSnapshot))]
+public sealed class SaveBertNerPretrainedModelCommand : PSCmdlet, IDisposable
+{
+    private const int ActivityId = 41;
+    private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>Model ids such as 'bert-base-cased' or 'dslim/bert-base-NER@main'.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Model", "Id")]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = Array.Empty<string>();
+
+    /// <summary>Use only the cache (as HF_HUB_OFFLINE=1 does); fails if the model is not fully there.</summary>
+    [Parameter]
+    public SwitchParameter Offline { get; set; }
+
+    /// <summary>The hub or mirror to download from (default HF_ENDPOINT, else https://huggingface.co).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Endpoint { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var name in Name) Save(name);
+    }
+
+    private void Save(string name)
+    {
+        HubModelId id;
+        try { id = HubModelId.Parse(name); }
+        catch (BertNerException e) { WriteError(ErrorRecords.From(e, name)); return; }
+
+        var options = new HubOptions();
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Offline))) options.Offline = Offline.IsPresent;
+        if (Endpoint is not null) options.Endpoint = Endpoint;
+        bool showedProgress = false;
+        try
+        {
+            var snapshot = BackgroundWork.Run<HubSnapshot, HubDownloadProgress>(
+                (progress, ct) => new HubSnapshotResolver(options).ResolveAsync(id, progress, ct).GetAwaiter().GetResult(),
+                p => { WriteProgress(HubProgressRecords.From(p, ActivityId)); showedProgress = true; },
+                _stop.Token);
+            if (showedProgress) WriteProgress(HubProgressRecords.Completed(id.ToString(), ActivityId));
+            foreach (var warning in snapshot.Warnings) WriteWarning(warning);
+            WriteVerbose($"{snapshot}: {snapshot.Files.Count} files, {HubProgressRecords.Bytes(snapshot.Bytes)}, {HubProgressRecords.Bytes(snapshot.DownloadedBytes)} downloaded now.");
+            WriteObject(snapshot);
+        }
+        catch (BertNerException e)
+        {
+            WriteError(ErrorRecords.From(e, name));
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    public void Dispose() => _stop.Dispose();
+}
