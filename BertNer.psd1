@@ -20,6 +20,7 @@
         'New-BertNerTrainingConfig'
         'Measure-BertNerModel'
         'Get-NerEntity'
+        'Save-BertNerPretrainedModel'
     )
     AliasesToExport      = @('Get-NerEntities')
     FunctionsToExport    = @()

@@ -79,7 +79,7 @@ Describe 'Start-BertNerTraining (tiny model)' {
         $e.Text | Should -Be @('John Smith', 'Paris')
         $e[1].Start | Should -Be 19
         $m = Import-BertNerModel $best
-        $objs = 'Zoe visited London.', 'nothing here', '' | Get-NerEntity -Model $m
+        $objs = 'Zoe visited London.', 'visited .', '' | Get-NerEntity -Model $m
         ($objs | Where-Object InputIndex -eq 0).Text | Should -Be @('Zoe', 'London')
         $objs | Where-Object InputIndex -ne 0 | Should -BeNullOrEmpty
         [pscustomobject]@{ Text = 'Angela Merkel visited Berlin.' } | Get-NerEntities -Model $best | Select-Object -ExpandProperty Text |

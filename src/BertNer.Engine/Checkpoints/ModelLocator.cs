@@ -27,6 +27,9 @@ public static class ModelLocator
         if (File.Exists(folder))
             throw new BertNerException(BertNerErrorKind.InvalidArgument,
                 $"'{modelArgument}' is a file; give the model's folder (the one holding config.json), or a Hugging Face model id.", modelArgument);
+        if (LooksLikePath(modelArgument))
+            throw new BertNerException(BertNerErrorKind.ObjectNotFound,
+                $"Model folder '{folder}' does not exist. Give a Hugging Face model folder (config.json, vocab.txt, model.safetensors), a training run's best/ folder, or a hub id such as 'bert-base-cased'.", modelArgument);
         if (!HubModelId.TryParse(modelArgument, out var id, out var problem))
             throw new BertNerException(BertNerErrorKind.ObjectNotFound,
                 $"'{modelArgument}' is neither an existing folder ('{folder}' does not exist) nor a valid Hugging Face model id: {problem}", modelArgument);
@@ -48,4 +51,9 @@ public static class ModelLocator
         else if (path.StartsWith("~/", StringComparison.Ordinal) || path.StartsWith("~\\", StringComparison.Ordinal)) path = Path.Combine(home, path[2..]);
         return Path.GetFullPath(path, baseDirectory ?? Directory.GetCurrentDirectory());
     }
+
+    // Rooted, ./-relative, ~ or backslashed arguments are meant as folders, never as hub ids.
+    private static bool LooksLikePath(string s) =>
+        Path.IsPathRooted(s) || s.StartsWith("./", StringComparison.Ordinal) || s.StartsWith("../", StringComparison.Ordinal)
+        || s.StartsWith("~", StringComparison.Ordinal) || s.Contains('\\') || s == "." || s == ".." || s.Count(c => c == '/') > 1;
 }

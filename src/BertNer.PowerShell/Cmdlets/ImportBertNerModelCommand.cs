@@ -24,11 +24,15 @@ public sealed class ImportBertNerModelCommand : PSCmdlet
     [ValidateSet("Auto", "Cpu", "Cuda")]
     public string Device { get; set; } = "Auto";
 
+    private readonly CancellationTokenSource _stop = new();
+
+    protected override void StopProcessing() => _stop.Cancel();
+
     protected override void ProcessRecord()
     {
-        var folder = GetUnresolvedProviderPathFromPSPath(Path);
         try
         {
+            var folder = ModelResolver.Resolve(this, Path, _stop.Token);
             var model = NerModel.Load(folder, Labels, Device);
             foreach (var w in model.Warnings) WriteWarning(w);
             WriteObject(model);
@@ -36,6 +40,10 @@ public sealed class ImportBertNerModelCommand : PSCmdlet
         catch (BertNerException e)
         {
             WriteError(ErrorRecords.From(e, Path));
+        }
+        catch (OperationCanceledException)
+        {
+            throw new PipelineStoppedException();
         }
     }
 }

@@ -81,7 +81,9 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
         NerTrainingRun? run = null;
         try
         {
-            run = pump.Run(ct => new Trainer(options, events, m => ModelResolver.Resolve(this, m)).Run(_train, validation, Resume, ct));
+            // Hub ids are resolved (and downloaded) here, on the cmdlet's thread, so downloads show progress.
+            if (!Resume && options.Model != null) options.Model = ModelResolver.Resolve(this, options.Model, pump.Token);
+            run = pump.Run(ct => new Trainer(options, events).Run(_train, validation, Resume, ct));
         }
         catch (BertNerException e)
         {
@@ -111,7 +113,7 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
             if (File.Exists(saved)) o = TrainingConfigFile.Load(saved);
         }
         var bound = MyInvocation.BoundParameters;
-        if (Model != null) o.Model = ModelArgument.ToLocation(this, Model);
+        if (Model != null) o.Model = Model is PSObject { BaseObject: string } or string ? Model.ToString() : ModelResolver.Resolve(this, Model);
         if (bound.ContainsKey(nameof(ValidationPath))) o.ValidationPath = GetUnresolvedProviderPathFromPSPath(ValidationPath!);
         if (bound.ContainsKey(nameof(OutputPath))) o.OutputPath = GetUnresolvedProviderPathFromPSPath(OutputPath!);
         else o.OutputPath = GetUnresolvedProviderPathFromPSPath(o.OutputPath);

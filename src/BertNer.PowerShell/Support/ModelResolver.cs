@@ -1,15 +1,36 @@
 using System.Management.Automation;
+using BertNer.Checkpoints;
+using BertNer.Modeling;
+using BertNer.Training;
 
 namespace BertNer.PowerShell.Support;
 
-/// <summary>Turns a -Model argument into a local model folder (hub ids are resolved once the hub cache lands).</summary>
+/// <summary>
+/// Turns a -Model argument into a local model folder: a model object gives its folder, a training run its
+/// best/ folder, a path is taken relative to PowerShell's current location, and anything else is looked up
+/// as a Hugging Face hub id (downloaded into the shared cache with Write-Progress, or taken from it).
+/// Call on the cmdlet's thread.
+/// </summary>
 internal static class ModelResolver
 {
-    public static string Resolve(PSCmdlet cmdlet, object model)
+    public static string Resolve(PSCmdlet cmdlet, object model, CancellationToken ct = default)
     {
-        var location = ModelArgument.ToLocation(cmdlet, model);
-        if (Directory.Exists(location)) return location;
-        throw new BertNerException(BertNerErrorKind.ObjectNotFound,
-            $"Model '{location}' is not a folder. Give a Hugging Face model folder or a training run's best/ folder.", "Model");
+        var v = model is PSObject pso ? pso.BaseObject : model;
+        switch (v)
+        {
+            case NerModel m when m.SourcePath != null: return m.SourcePath;
+            case NerTrainingRun r: return r.BestModelPath;
+            case DirectoryInfo d: return d.FullName;
+            case string s:
+                var baseDir = cmdlet.SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+                var location = BackgroundWork.Run<ModelLocation, Checkpoints.Hub.HubDownloadProgress>(
+                    (progress, token) => ModelLocator.Locate(s, null, progress, token, baseDir),
+                    p => cmdlet.WriteProgress(HubProgressRecords.From(p, 41)), ct);
+                foreach (var w in location.Warnings) cmdlet.WriteWarning(w);
+                return location.Path;
+            default:
+                throw new BertNerException(BertNerErrorKind.InvalidArgument,
+                    $"-Model takes a model folder, a Hugging Face hub id or a model object; got {(v?.GetType().Name ?? "null")}.", "Model");
+        }
     }
 }

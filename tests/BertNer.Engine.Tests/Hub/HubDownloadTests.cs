@@ -216,9 +216,6 @@ public sealed class HubDownloadTests : IDisposable
     }
 
     [Theory]
-    [InlineData("../secrets")]
-    [InlineData("./not-here")]
-    [InlineData("org/a/b")]
     [InlineData("org--x")]
     [InlineData("a b")]
     public void ModelLocator_says_when_an_argument_is_neither_a_folder_nor_an_id(string argument)
@@ -227,6 +224,21 @@ public sealed class HubDownloadTests : IDisposable
         Assert.Equal(BertNerErrorKind.ObjectNotFound, e.Kind);
         Assert.Contains("neither an existing folder", e.Message);
         Assert.Contains("valid Hugging Face model id", e.Message);
+        Assert.Empty(_hub.Requests);
+        Assert.False(Directory.Exists(Cache));
+    }
+
+    // Arguments written as paths are folders the user expected to exist: say so, and never ask the hub.
+    [Theory]
+    [InlineData("../secrets")]
+    [InlineData("./not-here")]
+    [InlineData("org/a/b")]
+    public void ModelLocator_says_a_path_like_argument_is_a_missing_folder(string argument)
+    {
+        var e = Assert.Throws<BertNerException>(() => ModelLocator.Resolve(argument, HubTestModel.Options(_hub.Endpoint, Cache), baseDirectory: _dir.Path));
+        Assert.Equal(BertNerErrorKind.ObjectNotFound, e.Kind);
+        Assert.Contains("Model folder", e.Message);
+        Assert.Contains("does not exist", e.Message);
         Assert.Empty(_hub.Requests);
         Assert.False(Directory.Exists(Cache));
     }
