@@ -124,7 +124,7 @@ Import-Module '$pester'
 function Invoke-Demo {
     $shared = Join-Path $root '../shared'
     $env:BERTNER_MODULE = Join-Path $moduleDir 'BertNer.psd1'
-    $demo = Join-Path $root 'examples/demo.ps1'
+    $demo = Join-Path $root 'examples/quickstart.ps1'
     & $pwshExe -NoProfile -NonInteractive -File $demo -SharedPath $shared | Out-Host
     if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
 }
