@@ -38,6 +38,15 @@ eval_batch_size: 32
         (Get-Content (Join-Path $out 'summary.md') -Raw) | Should -Match '\| gate \| passed \|'
     }
 
+    It 'Get-NerEntities on 200 validation sentences joined into text finds the entities Measure-BertNerModel predicts' {
+        Import-Module $env:BERTNER_MODULE
+        . (Join-Path $PSScriptRoot 'EntitiesMatchEvaluation.ps1')
+        $sentences = @(Import-Conll "$shared/data/conll2003/valid.txt" | Select-Object -First 200)
+        $r = Compare-EntitiesWithEvaluation -Sentences $sentences -Model (Join-Path $out 'best') -Scratch $TestDrive
+        $r.FromEvaluation.Count | Should -BeGreaterThan 50
+        ($r.FromText | Sort-Object) | Should -Be ($r.FromEvaluation | Sort-Object)
+    }
+
     It 'exits 1 when F1 is below -MinimumF1' {
         & $env:BERTNER_PWSH -NoProfile -NonInteractive -File $retrain -ConfigPath $config -OutputPath $out -NoTrain `
             -EvaluationLimit 300 -MinimumF1 0.99 -ModulePath $env:BERTNER_MODULE *> $null

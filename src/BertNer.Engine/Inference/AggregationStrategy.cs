@@ -1,6 +1,10 @@
 namespace BertNer.Inference;
 
-/// <summary>How token predictions become entities: the strategies of Hugging Face's token-classification pipeline.</summary>
+/// <summary>
+/// How token predictions become entities: the strategies of Hugging Face's token-classification pipeline.
+/// For First/Average/Max a word is a whitespace-separated chunk of the text (as CoNLL tokens are words),
+/// without edge punctuation the model tags O; HF's pipeline also cuts words at punctuation.
+/// </summary>
 public enum AggregationStrategy
 {
     /// <summary>Every non-O sub-token is its own entity, typed by its full label (B-PER).</summary>

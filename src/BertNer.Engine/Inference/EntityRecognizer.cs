@@ -112,24 +112,53 @@ public sealed class EntityRecognizer(NerModel model, RecognizerOptions? options 
         }
         else
         {
-            // Words: a sub-token and the continuation pieces (##...) after it, as HF's aggregate_words does.
+            // Words are the whitespace-separated chunks of the text, as CoNLL tokens are words: a word takes
+            // its label from its sub-tokens (first / average / max) exactly as Measure-BertNerModel scores
+            // it, so both agree. (HF's pipeline also cuts words at punctuation.)
+            var chunk = WhitespaceChunks(subs, text);
             int i = 0;
             while (i < subs.Count)
             {
                 int j = i + 1;
-                while (j < subs.Count && subs[j].Word == subs[i].Word && !subs[j].IsFirstOfWord) j++;
-                var wordProbs = probs[i..j];
+                while (j < subs.Count && chunk[j] == chunk[i]) j++;
+                // Punctuation at the word's edges that the model itself tags O is not part of the word
+                // ("(Paris." reads as "Paris", while "U.S." tagged throughout stays whole).
+                int a = i, b = j - 1;
+                while (a < b && IsPunctuation(subs[a], text) && Best(probs[a]).Label == "O") a++;
+                while (b > a && IsPunctuation(subs[b], text) && Best(probs[b]).Label == "O") b--;
+                var wordProbs = probs[a..(b + 1)];
                 (string, double) choice = _o.Aggregation switch
                 {
                     AggregationStrategy.First => Best(wordProbs[0]),
                     AggregationStrategy.Max => wordProbs.Select(Best).MaxBy(x => x.Score),
                     _ => Best(Enumerable.Range(0, labels.Count).Select(c => (float)wordProbs.Average(p => p[c])).ToArray()),
                 };
-                pieces.Add(new Piece(choice.Item1, choice.Item2, subs[i].Start, subs[j - 1].End));
+                pieces.Add(new Piece(choice.Item1, choice.Item2, subs[a].Start, subs[b].End));
                 i = j;
             }
         }
         return Group(pieces);
+    }
+
+    /// <summary>Per sub-token: the index of the whitespace-separated chunk of the text it lies in.</summary>
+    private static int[] WhitespaceChunks(List<SubToken> subs, string text)
+    {
+        var chunk = new int[subs.Count];
+        for (int k = 1; k < subs.Count; k++)
+        {
+            bool gap = false;
+            for (int c = subs[k - 1].End; c < subs[k].Start && !gap; c++)
+                gap = char.IsWhiteSpace(text[c]) || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(text[c]) == System.Globalization.UnicodeCategory.SpaceSeparator;
+            chunk[k] = chunk[k - 1] + (gap ? 1 : 0);
+        }
+        return chunk;
+    }
+
+    private static bool IsPunctuation(SubToken t, string text)
+    {
+        for (int c = t.Start; c < t.End; c++)
+            if (!BasicTokenizer.IsPunctuation(text[c])) return false;
+        return true;
     }
 
     // HF's group_entities: a piece continues the group when its tag equals the group's and it is not B-.
