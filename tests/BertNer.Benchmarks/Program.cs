@@ -18,14 +18,43 @@ var shared = Path.GetFullPath(args.Length > 0 ? args[0] : "../shared");
 var report = Path.GetFullPath(args.Length > 1 ? args[1] : "docs/performance.md");
 bool quick = args.Contains("--quick"), longRun = args.Contains("--long");
 int repeats = quick ? 2 : 5;
-TorchRuntime.EnsureLoaded();
+var phaseArg = args.SkipWhile(a => a != "--phase").Skip(1).FirstOrDefault();
+var phases = new[] { "roofline", "train-minilm", "train-base", "inference" };
 var rows = new List<string>();
 void Row(string section, string what, string value, string note = "")
 {
     var line = $"| {section} | {what} | {value} | {note} |";
     rows.Add(line);
     Console.WriteLine($"{section,-10} {what,-52} {value,-28} {note}");
+    if (phaseArg != null) Console.WriteLine("ROW" + line);
 }
+
+// Each phase runs in a child process of its own, so peak RSS is that phase's alone (the allocator
+// settings keep freed memory in the process) and one phase cannot warm or fragment another.
+if (phaseArg is null)
+{
+    var self = Environment.ProcessPath!;
+    var dll = System.Reflection.Assembly.GetEntryAssembly()!.Location;
+    foreach (var phase in phases)
+    {
+        var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add("--phase"); psi.ArgumentList.Add(phase);
+        using var child = Process.Start(psi)!;
+        string? line;
+        while ((line = child.StandardOutput.ReadLine()) != null)
+        {
+            if (line.StartsWith("ROW|", StringComparison.Ordinal)) rows.Add(line[3..]);
+            else Console.WriteLine(line);
+        }
+        child.WaitForExit();
+        if (child.ExitCode != 0) { Console.Error.WriteLine($"phase {phase} failed ({child.ExitCode})"); return 1; }
+    }
+    WriteReport();
+    return 0;
+}
+TorchRuntime.EnsureLoaded();
 
 var minilm = Path.Combine(shared, "models/minilm-l6-h384-uncased");
 var train = ConllReader.ReadFile(Path.Combine(shared, "data/conll2003/train.txt")).ToList();
@@ -60,16 +89,22 @@ string Stat(IReadOnlyList<double> xs, string fmt)
 }
 double Median(IReadOnlyList<double> xs) { var s = xs.OrderBy(x => x).ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
 var roof = new Dictionary<int, double>();
+bool showRoof = phaseArg == "roofline";
 foreach (var h in new[] { 384, 768 })
 {
+    if (!showRoof && phaseArg != (h == 384 ? "train-minilm" : "train-base")) continue;
     var up = Enumerable.Range(0, repeats).Select(_ => Gemm(m, h, 4 * h)).ToList();
     var sq = Enumerable.Range(0, repeats).Select(_ => Gemm(m, h, h)).ToList();
     roof[h] = Median(up);
+    if (!showRoof) continue;
     Row("roofline", $"matmul [{m},{h}]x[{h},{4 * h}] GFLOP/s", Stat(up, "F1"));
     Row("roofline", $"matmul [{m},{h}]x[{h},{h}] GFLOP/s", Stat(sq, "F1"));
 }
-var big = Enumerable.Range(0, repeats).Select(_ => Gemm(1024, 1024, 1024)).ToList();
-Row("roofline", "matmul 1024³ GFLOP/s", Stat(big, "F1"));
+if (showRoof)
+{
+    var big = Enumerable.Range(0, repeats).Select(_ => Gemm(1024, 1024, 1024)).ToList();
+    Row("roofline", "matmul 1024³ GFLOP/s", Stat(big, "F1"));
+}
 
 long Rss(string field = "VmRSS")
 {
@@ -127,13 +162,16 @@ void BenchTraining(string name, NerModel model, int window, int warmup)
     }
 }
 
-using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
-    BenchTraining("MiniLM-L6-H384", model, quick ? 20 : 60, quick ? 10 : 30);
+if (phaseArg == "train-minilm")
+    using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
+        BenchTraining("MiniLM-L6-H384", model, quick ? 20 : 60, quick ? 10 : 30);
 var baseCfg = new BertConfig { VocabSize = tokenizer.VocabSize, HiddenSize = 768, NumHiddenLayers = 12, NumAttentionHeads = 12, IntermediateSize = 3072, Labels = labels.Labels.ToList() };
-using (var model = NerModel.CreateRandom(baseCfg, tokenizer, 42, "Cpu"))
-    BenchTraining("bert-base-sized (random)", model, quick ? 5 : 15, quick ? 3 : 5);
+if (phaseArg == "train-base")
+    using (var model = NerModel.CreateRandom(baseCfg, tokenizer, 42, "Cpu"))
+        BenchTraining("bert-base-sized (random)", model, quick ? 5 : 15, quick ? 3 : 5);
 
 // ---- inference
+if (phaseArg == "inference")
 using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
 {
     ResetPeak();
@@ -163,10 +201,14 @@ using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
     Row("memory", "peak RSS during inference", $"{Rss("VmHWM") / 1048576.0:F0} MB");
 }
 
+return 0;
+
 // ---- write docs/performance.md (only the block between the markers; other sections stay)
+void WriteReport()
+{
 var sb = new StringBuilder();
 sb.AppendLine("<!-- bench:start -->");
-sb.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Environment.ProcessorCount} cores ({RuntimeInformationText()}), libtorch threads {get_num_threads()}; median of {repeats} repeats (min–max).");
+sb.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Environment.ProcessorCount} cores ({RuntimeInformationText()}), libtorch threads = cores; median of {repeats} repeats (min–max). Each section ran in a process of its own.");
 sb.AppendLine($"Command: `./build.ps1 -Benchmark{(longRun ? " -Long" : "")}`.");
 sb.AppendLine();
 sb.AppendLine("| section | measure | median (min–max) | note |");
@@ -181,5 +223,6 @@ var text = a >= 0 && b > a
 Directory.CreateDirectory(Path.GetDirectoryName(report)!);
 File.WriteAllText(report, text);
 Console.WriteLine($"wrote {report}");
+}
 
 static string RuntimeInformationText() => $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";

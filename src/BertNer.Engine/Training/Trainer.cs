@@ -34,7 +34,7 @@ public sealed class Trainer
     {
         _o = options.Clone();
         _events = events ?? new TrainerEvents();
-        _resolveModel = resolveModel ?? (m => m);
+        _resolveModel = resolveModel ?? (m => ModelLocator.Resolve(m)); // folders as they are, hub ids through the cache
     }
 
     public NerTrainingRun Run(IReadOnlyList<NerSentence> train, IReadOnlyList<NerSentence>? validation, bool resume, CancellationToken ct = default)

@@ -70,7 +70,7 @@ public static class TrainingOptionKeys
             Get = o => o.LearningRate, Set = (o, v) => o.LearningRate = (double)v!, Allowed = DoubleRange(0, 1, minExclusive: true) },
         new() { Name = "batch_size", Type = typeof(int), Comment = "training sentences per optimizer step",
             Get = o => o.BatchSize, Set = (o, v) => o.BatchSize = (int)v!, Allowed = IntRange(1, 4096) },
-        new() { Name = "eval_batch_size", Type = typeof(int), Comment = "sentences per batch when evaluating (does not change the metrics)",
+        new() { Name = "eval_batch_size", Type = typeof(int), Comment = "sentences per batch when evaluating (F1 does not depend on it; the loss is HF's mean of batch means)",
             Get = o => o.EvalBatchSize, Set = (o, v) => o.EvalBatchSize = (int)v!, Allowed = IntRange(1, 4096) },
         new() { Name = "seed", Type = typeof(int), Comment = "seeds head initialisation, data order and dropout",
             Get = o => o.Seed, Set = (o, v) => o.Seed = (int)v!, Allowed = IntRange(0, int.MaxValue) },
