@@ -109,3 +109,32 @@ Describe 'Start-BertNerTraining (tiny model)' {
         (Measure-BertNerModel -Model $best -Path $validFile).F1 | Should -Be $ev.F1
     }
 }
+
+Describe 'Ctrl+C during Start-BertNerTraining' {
+    BeforeAll {
+        $script:tiny = New-TinyBertFolder -Path (Join-Path $TestDrive 'tiny')
+        $script:trainFile = New-ToyConll -Path (Join-Path $TestDrive 'toy-train.txt') -Count 96
+    }
+
+    It 'stops at the next step, leaves a resumable checkpoint and returns cleanly' {
+        $out = Join-Path $TestDrive 'stopped'
+        # Stop() on a PowerShell instance is what Ctrl+C does: it calls the cmdlet's StopProcessing.
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module '$env:BERTNER_MODULE'; Import-Conll '$trainFile' | Start-BertNerTraining -Model '$tiny' -OutputPath '$out' -Epochs 400 -LearningRate 0.001 -Device Cpu")
+        $handle = $ps.BeginInvoke()
+        $log = Join-Path $out 'train.log'
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while (-not ((Test-Path $log) -and (Select-String -Path $log -Pattern 'Epoch 3/' -Quiet)) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $ps.Stop()
+        $handle.IsCompleted | Should -BeTrue
+        $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        $ps.Dispose()
+        $state = Get-Content (Join-Path $out 'last/trainer_state.json') -Raw | ConvertFrom-Json
+        $state.GlobalStep | Should -BeGreaterThan 24
+        $state.Finished | Should -BeFalse
+        Select-String -Path $log -Pattern 'resumable checkpoint' -Quiet | Should -BeTrue
+        $run = Import-Conll $trainFile | Start-BertNerTraining -Resume -OutputPath $out -Epochs 4 -Device Cpu
+        $run.Stopped | Should -BeFalse
+        $run.Steps | Should -Be (4 * 12)
+    }
+}
