@@ -1,46 +1,20 @@
-using System.Collections.Concurrent;
-
 namespace BertNer.PowerShell.Support;
 
 /// <summary>
-/// Runs engine work on a worker task while the pipeline thread relays its progress: a cmdlet may only call
-/// WriteProgress (and any Write*) from its own thread, so reports travel through a BlockingCollection.
-/// Cancel <c>ct</c> from StopProcessing to end the work.
+/// <see cref="WorkerPump"/> for work that only reports progress: the reports are relayed to
+/// <paramref name="onProgress"/> on the cmdlet's thread. Cancel <c>ct</c> from StopProcessing to end the work.
 /// </summary>
 internal static class BackgroundWork
 {
     public static T Run<T, TProgress>(Func<IProgress<TProgress>, CancellationToken, T> work, Action<TProgress> onProgress, CancellationToken ct)
     {
-        var queue = new BlockingCollection<TProgress>();
-        var task = Task.Run(() =>
-        {
-            try { return work(new QueueProgress<TProgress>(queue), ct); }
-            finally { queue.CompleteAdding(); }
-        }, CancellationToken.None);
-        try
-        {
-            foreach (var report in queue.GetConsumingEnumerable()) onProgress(report);
-            return task.GetAwaiter().GetResult();
-        }
-        finally
-        {
-            // Left early (WriteProgress throws once the pipeline stops): the worker sees the cancelled token and
-            // ends soon; wait for it so the queue is not disposed under it.
-            if (!task.IsCompleted)
-                try { task.Wait(TimeSpan.FromSeconds(30)); } catch (AggregateException) { }
-            if (task.IsCompleted) queue.Dispose();
-        }
+        using var pump = new WorkerPump(ct);
+        var progress = new PumpProgress<TProgress>(pump, onProgress);
+        return pump.Run(token => work(progress, token));
     }
 
-    private sealed class QueueProgress<TProgress> : IProgress<TProgress>
+    private sealed class PumpProgress<TProgress>(WorkerPump pump, Action<TProgress> onProgress) : IProgress<TProgress>
     {
-        private readonly BlockingCollection<TProgress> _queue;
-        public QueueProgress(BlockingCollection<TProgress> queue) => _queue = queue;
-
-        public void Report(TProgress value)
-        {
-            try { _queue.Add(value); }
-            catch (InvalidOperationException) { } // completed: the work is over, nobody reads any more
-        }
+        public void Report(TProgress value) => pump.Post(() => onProgress(value));
     }
 }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Management.Automation;
+using System.Runtime.ExceptionServices;
 
 namespace BertNer.PowerShell.Support;
 
@@ -12,14 +12,19 @@ namespace BertNer.PowerShell.Support;
 internal sealed class WorkerPump : IDisposable
 {
     private readonly BlockingCollection<Action> _queue = new();
-    private readonly CancellationTokenSource _cts = new();
+    private readonly CancellationTokenSource _cts;
+
+    /// <param name="external">Also cancels the work (e.g. the cmdlet's own StopProcessing token).</param>
+    public WorkerPump(CancellationToken external = default) =>
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(external);
 
     public CancellationToken Token => _cts.Token;
 
     /// <summary>Called from the worker: queue something to run on the cmdlet's thread.</summary>
     public void Post(Action action)
     {
-        try { _queue.Add(action); } catch (InvalidOperationException) { /* completed: the cmdlet is gone */ }
+        try { _queue.Add(action); }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException) { /* completed: nobody reads any more */ }
     }
 
     public void Cancel() => _cts.Cancel();
@@ -33,23 +38,27 @@ internal sealed class WorkerPump : IDisposable
             finally { _queue.CompleteAdding(); }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-        PipelineStoppedException? stopped = null;
+        // If writing fails (the pipeline was stopped: Ctrl+C), stop the worker but keep draining until it
+        // ends, so it never blocks and can finish its checkpoint; then report the first failure.
+        Exception? writeError = null;
         foreach (var action in _queue.GetConsumingEnumerable())
         {
-            if (stopped != null) continue; // keep draining so the worker never blocks; nothing can be written now
+            if (writeError != null) continue;
             try { action(); }
-            catch (PipelineStoppedException e) { stopped = e; _cts.Cancel(); }
+            catch (Exception e) { writeError = e; _cts.Cancel(); }
         }
+        T result;
         try
         {
-            var result = task.GetAwaiter().GetResult();
-            if (stopped != null) throw stopped;
-            return result;
+            result = task.GetAwaiter().GetResult();
         }
-        catch (Exception) when (stopped != null)
+        catch (Exception) when (writeError != null)
         {
-            throw stopped;
+            ExceptionDispatchInfo.Throw(writeError);
+            throw;
         }
+        if (writeError != null) ExceptionDispatchInfo.Throw(writeError);
+        return result;
     }
 
     public void Dispose()
