@@ -99,7 +99,7 @@ Describe 'Default views at 80 columns' {
         $cfg | ConvertTo-Json -Depth 5 | Set-Content (Join-Path $plain 'config.json')
         $encoder = Import-BertNerModel $plain -Device Cpu -WarningAction SilentlyContinue
         $encoder.Labels.Count | Should -Be 0
-        ((Render $encoder) -match '\(none: encoder\)') | Should -HaveCount 1
+        ((Render $encoder) -match '^encoder\s+2\s+32 \(pretrained encoder\)\s+[\d,]+ cpu\s*$') | Should -HaveCount 1
         $encoder.Dispose()
     }
 }
