@@ -21,6 +21,7 @@
         'Measure-BertNerModel'
         'Get-NerEntity'
         'Save-BertNerPretrainedModel'
+        'ConvertTo-NerHtml'
     )
     AliasesToExport      = @('Get-NerEntities')
     FunctionsToExport    = @()

@@ -61,10 +61,20 @@ function Build-Module {
     }
     Copy-Item (Join-Path $root 'BertNer.psd1') $moduleDir -Force
     Copy-Item (Join-Path $root 'module/*') $moduleDir -Recurse -Force
+    Export-ModuleHelp
     # TorchSharp 0.107's native glue wants GLIBCXX_3.4.32; patch the staged copies only (never the NuGet cache).
     Repair-TorchSharpNative -Folder $moduleDir
     Repair-TorchSharpNative -Folder (Join-Path $root 'tests/BertNer.Engine.Tests/bin')
     Repair-TorchSharpNative -Folder (Join-Path $root 'tests/BertNer.Benchmarks/bin')
+}
+
+function Export-ModuleHelp {
+    # Get-Help reads en-US/BertNer.PowerShell.dll-Help.xml, made from docs/help/*.md with syntax and types taken from
+    # the cmdlets themselves. In a child pwsh: importing the module loads its assemblies, which cannot be unloaded.
+    $helpXml = Join-Path $moduleDir 'en-US/BertNer.PowerShell.dll-Help.xml'
+    $script = "`$ErrorActionPreference = 'Stop'; . '$(Join-Path $root 'src/Build/MarkdownHelp.ps1')'; " +
+        "Export-MamlHelp -MarkdownFolder '$(Join-Path $root 'docs/help')' -ModuleManifest '$(Join-Path $moduleDir 'BertNer.psd1')' -OutputPath '$helpXml' | Out-Null"
+    Invoke-Native 'help generation' { & $pwshExe -NoProfile -NonInteractive -Command $script }
 }
 
 function Get-PesterModule {

@@ -29,6 +29,7 @@ public sealed class Trainer
     private readonly TrainerEvents _events;
     private readonly Func<string, string> _resolveModel;
     private StreamWriter? _log;
+    private ModelEvaluation? _epochEvaluation;
 
     public Trainer(TrainingOptions options, TrainerEvents? events = null, Func<string, string>? resolveModel = null)
     {
@@ -101,6 +102,7 @@ public sealed class Trainer
 
         var lengths = trainSet.Select(s => s.Length).ToArray();
         bool stopped = false;
+        (NerEvaluation Words, EntityConfusion Confusion)? bestScores = null; // the best epoch's, for report.html
         net.train();
         while (state.Epoch <= _o.Epochs && state.GlobalStep < totalSteps)
         {
@@ -170,6 +172,12 @@ public sealed class Trainer
             state.Finished = state.Epoch > _o.Epochs || state.GlobalStep >= totalSteps;
             SaveLast(model, optimizer, state, lastDir);
             WriteMetrics(outDir, state.History);
+            try // report.html is a convenience: failing to write it must never cost the run
+            {
+                if (improved) bestScores = _epochEvaluation is { } ev ? (ev.Words, EntityConfusion.Count(validation!, ev.WordPredictions)) : null;
+                Reports.RunReport.Write(outDir, state.History, bestScores?.Words, bestScores?.Confusion, _o);
+            }
+            catch (Exception e) { Warn($"Could not write {Reports.RunReport.FileName} in '{outDir}' ({e.Message}); training goes on."); }
             _events.EpochCompleted?.Invoke(result);
         }
         Log(stopped ? $"Run stopped after {clock.Elapsed:hh\\:mm\\:ss}; continue with -Resume." : $"Run finished in {clock.Elapsed:hh\\:mm\\:ss}; best epoch {state.BestEpoch} (F1 {state.BestF1:F4}).");
@@ -209,6 +217,7 @@ public sealed class Trainer
             model.Classifier!.train();
             Log($"Evaluated {valSet.Count} validation sentences in {evalClock.Elapsed.TotalSeconds:F1} s");
         }
+        _epochEvaluation = eval;
         var r = new NerEpochResult
         {
             Epoch = state.Epoch,

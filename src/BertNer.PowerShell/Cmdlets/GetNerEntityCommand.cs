@@ -21,6 +21,7 @@ public sealed class GetNerEntityCommand : PSCmdlet
     /// <summary>A fine-tuned model: folder (e.g. a run's best/), hub id, or an object from Import-BertNerModel.</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(Completion.ModelArgumentCompleter))]
     public object Model { get; set; } = null!;
 
     [Parameter]

@@ -14,6 +14,7 @@ public sealed class ImportBertNerModelCommand : PSCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "Model")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.ModelArgumentCompleter))]
     public string Path { get; set; } = "";
 
     /// <summary>Labels for a new token-classification head (a plain pretrained encoder has none).</summary>

@@ -17,6 +17,7 @@ public sealed class NewBertNerTrainingConfigCommand : PSCmdlet
 
     /// <summary>The model to put in the file (default bert-base-cased, the recipe's model).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completion.ModelArgumentCompleter))]
     public string Model { get; set; } = "bert-base-cased";
 
     [Parameter] public string? TrainPath { get; set; }

@@ -20,6 +20,7 @@ public sealed class SaveBertNerPretrainedModelCommand : PSCmdlet, IDisposable
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Model", "Id")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.HubModelCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>Use only the cache (as HF_HUB_OFFLINE=1 does); fails if the model is not fully there.</summary>

@@ -18,6 +18,7 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
 
     /// <summary>Pretrained model: folder, hub id, or model object. Overrides 'model' in the config.</summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completion.ModelArgumentCompleter))]
     public object? Model { get; set; }
 
     [Parameter] public string? ConfigPath { get; set; }

@@ -1,0 +1,93 @@
+# The pages BertNer draws: a training run's report.html and ConvertTo-NerHtml on a trained model's entities, checked as
+# HTML and, when Chromium is on PATH, in a real browser (src/Build/Pictures.ps1 takes the screenshots; docs/pictures.md).
+BeforeDiscovery {
+    . (Join-Path $env:BERTNER_REPO 'src/Build/Pictures.ps1')
+    $script:hasBrowser = [bool](Find-Chromium)
+    if (-not $hasBrowser) { Write-Warning 'Chromium is not on PATH: the screenshot tests are skipped (Debian: apt-get install chromium).' }
+}
+
+BeforeAll {
+    Import-Module $env:BERTNER_MODULE -Force
+    . (Join-Path $PSScriptRoot 'TinyModel.ps1')
+    . (Join-Path $env:BERTNER_REPO 'src/Build/Pictures.ps1')
+
+    $tiny = New-TinyBertFolder -Path (Join-Path $TestDrive 'tiny')
+    $train = New-ToyConll -Path (Join-Path $TestDrive 'train.txt') -Count 64
+    $valid = New-ToyConll -Path (Join-Path $TestDrive 'valid.txt') -Count 24 -Seed 11
+    $script:run = Import-Conll $train | Start-BertNerTraining -Model $tiny -ValidationPath $valid -OutputPath (Join-Path $TestDrive 'run') `
+        -Epochs 3 -LearningRate 0.005 -Device Cpu -WarningAction SilentlyContinue -InformationAction SilentlyContinue
+    $script:report = Join-Path $run.OutputPath 'report.html'
+
+    $script:texts = 'John Smith visited Paris.', 'Zoe met Angela Merkel in Berlin.', '<i>Zoe</i> & London'
+    $script:entities = @($texts | Get-NerEntity -Model $run)
+    $script:page = Join-Path $TestDrive 'entities.html'
+    $entities | ConvertTo-NerHtml -Text $texts -Path $page | Out-Null
+
+    function script:PngSize([string] $Path) {
+        # Width and height from the IHDR chunk (big-endian, bytes 16..23): proof that this is a real PNG.
+        $b = [IO.File]::ReadAllBytes($Path)
+        [Text.Encoding]::ASCII.GetString($b, 1, 3) | Should -Be 'PNG'
+        $w = [BitConverter]::ToInt32([byte[]]($b[19], $b[18], $b[17], $b[16]), 0)
+        $h = [BitConverter]::ToInt32([byte[]]($b[23], $b[22], $b[21], $b[20]), 0)
+        @($w, $h)
+    }
+}
+
+Describe 'report.html of a training run' {
+    It 'is written into the run folder, self-contained' {
+        Test-Path $report | Should -BeTrue
+        $html = Get-Content $report -Raw
+        $html | Should -Match '^<!DOCTYPE html>'
+        $html | Should -Not -Match '<script'
+        $html | Should -Not -Match '\b(src|href)\s*='
+    }
+
+    It 'charts loss and F1 for every epoch and names the best one' {
+        $html = Get-Content $report -Raw
+        ([regex]::Matches($html, '<svg ')).Count | Should -Be 2
+        foreach ($e in $run.Epochs) {
+            $html | Should -Match ('<title>training, epoch {0}: {1}</title>' -f $e.Epoch, [regex]::Escape($e.TrainingLoss.ToString('0.####', [cultureinfo]::InvariantCulture)))
+            $html | Should -Match ('<title>F1, epoch {0}: ' -f $e.Epoch)
+        }
+        $html | Should -Match ('Best epoch \({0}\): scores per entity type' -f $run.BestEpoch)
+    }
+
+    It 'has the per-type table and the confusion matrix of the best epoch' {
+        $html = Get-Content $report -Raw
+        $html | Should -Match '</span>LOC</td><td class="num">'
+        $html | Should -Match '</span>PER</td><td class="num">'
+        $html | Should -Match '<table class="confusion">'
+        $html | Should -Match 'O \(missed\)'
+        $html | Should -Match 'O \(spurious\)'
+    }
+}
+
+Describe 'ConvertTo-NerHtml on a trained model''s entities' {
+    It 'marks each entity''s text with its type' {
+        $entities.Count | Should -BeGreaterThan 3
+        $html = Get-Content $page -Raw
+        foreach ($e in $entities) {
+            $text = [Net.WebUtility]::HtmlEncode($e.Text)
+            $html | Should -Match ('<mark class="entity"[^>]*>{0}<span class="label">{1}</span></mark>' -f [regex]::Escape($text), [regex]::Escape($e.Type))
+        }
+        $html | Should -Match '&lt;i&gt;'
+    }
+}
+
+Describe 'In a browser (headless Chromium)' -Skip:(-not $hasBrowser) {
+    It 'renders report.html to a full screenshot' {
+        $png = Invoke-HeadlessScreenshot -HtmlPath $report -PngPath (Join-Path $TestDrive 'report.png') -Width 1200 -Height 1500
+        $png.Length | Should -BeGreaterThan 30KB   # a blank page of this size compresses to a few kB
+        PngSize $png.FullName | Should -Be @(1200, 1500)
+    }
+
+    It 'renders the ConvertTo-NerHtml page to a screenshot' {
+        $png = Invoke-HeadlessScreenshot -HtmlPath $page -PngPath (Join-Path $TestDrive 'entities.png') -Width 1000 -Height 500
+        $png.Length | Should -BeGreaterThan 15KB
+        PngSize $png.FullName | Should -Be @(1000, 500)
+    }
+
+    It 'says why when there is no page to render' {
+        { Invoke-HeadlessScreenshot -HtmlPath (Join-Path $TestDrive 'missing.html') -PngPath (Join-Path $TestDrive 'x.png') } | Should -Throw -ExpectedMessage '*missing.html*'
+    }
+}
