@@ -63,9 +63,12 @@ try {
         if ($Model) { $train.Model = $Model }
         if ($Epochs) { $train.Epochs = $Epochs }
         if ($LearningRate) { $train.LearningRate = $LearningRate }
-        $sentences = Import-Conll $trainPath
-        if ($TrainLimit) { $sentences = $sentences | Select-Object -First $TrainLimit }
-        $run = $sentences | Start-BertNerTraining @train
+        if ($TrainLimit) {
+            if (-not $trainPath) { throw "-TrainLimit needs train_path in '$ConfigPath'." }
+            $run = Import-Conll $trainPath | Select-Object -First $TrainLimit | Start-BertNerTraining @train
+        } else {
+            $run = Start-BertNerTraining @train   # reads train_path itself, validating the whole config first
+        }
         Write-Information "Trained $($run.Steps) steps; best epoch $($run.BestEpoch)."
     }
     $best = Join-Path $OutputPath 'best'

@@ -45,16 +45,20 @@ public sealed class InPlaceAdamW : IDisposable
         double stepSize = lr / bc1;
         using var _ = no_grad();
         using var scope = NewDisposeScope(); // grad handles and scratch views made below
-        foreach (var (_, p, m, v, decay) in _groups)
+        // Scalars made explicitly and kept alive until the end: an implicit double→Scalar temporary can be
+        // finalized by the GC while libtorch still reads it (seen once as a failed toFloat check).
+        using Scalar beta1 = _beta1, oneMinusBeta1 = 1 - _beta1, beta2 = _beta2, oneMinusBeta2 = 1 - _beta2;
+        using Scalar bc2 = bc2Sqrt, eps = _eps, negStep = -stepSize, decay = 1 - lr * _weightDecay;
+        foreach (var (_, p, m, v, decays) in _groups)
         {
             var g = p.grad;
             if (g is null) continue;
-            if (decay && _weightDecay != 0) p.mul_(1 - lr * _weightDecay);
-            m.mul_(_beta1).add_(g, alpha: 1 - _beta1);
-            v.mul_(_beta2).addcmul_(g, g, value: 1 - _beta2);
+            if (decays && _weightDecay != 0) p.mul_(decay);
+            m.mul_(beta1).add_(g, alpha: oneMinusBeta1);
+            v.mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
             var denom = _scratch.narrow(0, 0, p.numel()).view_as(p);
-            denom.copy_(v).sqrt_().div_(bc2Sqrt).add_(_eps);
-            p.addcdiv_(m, denom, value: -stepSize);
+            denom.copy_(v).sqrt_().div_(bc2).add_(eps);
+            p.addcdiv_(m, denom, value: negStep);
         }
     }
 
@@ -66,7 +70,8 @@ public sealed class InPlaceAdamW : IDisposable
         var total = stack(norms).norm();
         if (maxNorm > 0)
         {
-            var coef = (maxNorm / (total + 1e-6)).clamp_max(1.0);
+            using Scalar max = maxNorm, tiny = 1e-6, one = 1.0;
+            var coef = full_like(total, max).div_(total + tiny).clamp_max_(one); // torch: max_norm / (norm + 1e-6), at most 1
             foreach (var g in _groups) g.Param.grad?.mul_(coef);
         }
         return total.MoveToOuterDisposeScope();
