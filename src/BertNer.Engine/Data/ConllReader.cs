@@ -125,7 +125,7 @@ public sealed class ConllReader
             return Invalid(lines.LineNumber, $"the token (column {layout.Token}) is empty; expected a word. Fix or remove the line.");
         if (token.IndexOf(' ') >= 0)
             return Invalid(lines.LineNumber,
-                $"the token '{token}' (column {layout.Token}) contains a space; expected one word per line (sentences are rebuilt by joining tokens with spaces). Split it into one token per line.");
+                $"the token {MessageText.Quote(token)} (column {layout.Token}) contains a space; expected one word per line (sentences are rebuilt by joining tokens with spaces). Split it into one token per line.");
         if (lines.Column(layout.Label).IsEmpty)
             return Invalid(lines.LineNumber, $"the label (column {layout.Label}) is empty; expected O or a tag such as B-PER.");
         return null;
@@ -159,7 +159,7 @@ public sealed class ConllReader
             var n = lines.ColumnCount;
             if (n < 2)
                 throw new BertNerException(BertNerErrorKind.InvalidData,
-                    $"{lines.Location}: the first token line has 1 column ('{lines.ColumnString(0)}'); expected at least a token and a label, " +
+                    $"{lines.Location}: the first token line has 1 column ({MessageText.Quote(lines.Column(0))}); expected at least a token and a label, " +
                     "separated by spaces or tabs. Is this a CoNLL file?", lines.Location);
             var token = Index(options.TokenColumn, "token");
             var label = Index(options.LabelColumn, "label");
