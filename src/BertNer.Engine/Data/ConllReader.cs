@@ -3,7 +3,7 @@ namespace BertNer.Data;
 /// <summary>
 /// Streams the sentences of one CoNLL file as <see cref="NerSentence"/>s with IOB2 labels.
 /// Accepts <c>-DOCSTART-</c> lines, any number of blank lines between sentences, two or more columns
-/// separated by spaces or tabs, LF or CRLF, UTF-8 with or without BOM.
+/// separated by spaces or tabs, LF, CRLF or CR line ends, UTF-8 with or without BOM, lines up to <see cref="MaxLineLength"/>.
 /// </summary>
 /// <remarks>
 /// Memory stays constant: one sentence is held at a time. With <see cref="TagSchemeKind.Auto"/> the file is
@@ -19,6 +19,9 @@ namespace BertNer.Data;
 /// </remarks>
 public sealed class ConllReader
 {
+    /// <summary>The longest line read (1 Mi characters): far beyond any token, short of what could exhaust memory.</summary>
+    public const int MaxLineLength = 1 << 20;
+
     private TagSchemeDetection? _scheme;
 
     public ConllReader(string path, ConllReaderOptions? options = null)

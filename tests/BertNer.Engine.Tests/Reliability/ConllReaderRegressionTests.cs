@@ -33,4 +33,37 @@ public class ConllReaderRegressionTests
         Assert.Contains(@"'\u001B[31mB-PER\u0007' is not a tag", e.Message);
         Assert.DoesNotContain('\u001B', e.Message);
     }
+
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    [InlineData("\r")]
+    public void Invalid_utf8_is_named_on_its_line_whatever_the_line_ends(string newline)
+    {
+        using var dir = new TempDir();
+        var path = dir["latin1.txt"];
+        var text = Encoding.UTF8.GetBytes(string.Join(newline, "EU B-ORG", "rejects O", "") + newline);
+        File.WriteAllBytes(path, text.Concat(new byte[] { (byte)'Z', 0xE9, (byte)' ', (byte)'O' }).Concat(Encoding.UTF8.GetBytes(newline)).ToArray());
+        var e = ReadFails(path);
+        Assert.Equal($"{path}:4", e.Target);
+        Assert.Contains("not valid UTF-8", e.Message);
+    }
+
+    [Fact]
+    public void A_line_longer_than_the_limit_is_refused_before_it_is_held_whole()
+    {
+        using var dir = new TempDir();
+        var path = dir["one-line.txt"];
+        File.WriteAllText(path, "EU B-ORG\n\n" + new string('x', ConllReader.MaxLineLength + 1) + " O\nx O\n");
+        var e = ReadFails(path);
+        Assert.Equal(BertNerErrorKind.InvalidData, e.Kind);
+        Assert.Equal($"{path}:3", e.Target);
+        Assert.Contains("longer than 1,048,576 characters", e.Message);
+        Assert.Contains("Is this a CoNLL file", e.Message);
+
+        File.WriteAllText(path, "EU B-ORG\n\n" + new string('x', ConllReader.MaxLineLength - 2) + " O\r\nx O\r");
+        var sentences = ConllReader.ReadFile(path).ToList();
+        Assert.Equal(ConllReader.MaxLineLength - 2, sentences[1].Tokens[0].Length);
+        Assert.Equal(new[] { "x" }, sentences[1].Tokens[1..]);
+    }
 }
