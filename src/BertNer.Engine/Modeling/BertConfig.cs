@@ -51,7 +51,7 @@ public sealed class BertConfig
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            root = StrictJson.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         }
         catch (JsonException e)
         {
@@ -140,7 +140,7 @@ public sealed class BertConfig
                 $"{source}: key '{key}' has {Show(v)}; expected {expected}. Fix config.json (compare with the model's original config).",
                 $"{source}:{key}");
 
-        private static string Show(JsonNode? v) => v is null ? "null" : $"{v.GetValueKind().ToString().ToLowerInvariant()} {v.ToJsonString()}";
+        private static string Show(JsonNode? v) => v is null ? "null" : $"{v.GetValueKind().ToString().ToLowerInvariant()} {MessageText.Shorten(v.ToJsonString())}";
 
         // Works for parsed JSON and for values set from .NET numbers of any type.
         private static bool TryNumber(JsonNode? v, out double d)
