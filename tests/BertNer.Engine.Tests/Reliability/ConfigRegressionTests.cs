@@ -34,4 +34,39 @@ public class ConfigRegressionTests
         Assert.Equal(BertNerErrorKind.InvalidData, e.Kind);
         Assert.Contains("not valid Unicode", e.Message);
     }
+
+    [Theory]
+    [InlineData("num_hidden_layers", 1_000_000)]
+    [InlineData("intermediate_size", 2_000_000_000)]
+    [InlineData("max_position_embeddings", 100_000_000)]
+    [InlineData("hidden_size", 1_000_000_000)]
+    public void An_absurd_size_in_config_json_fails_before_anything_is_allocated(string key, int value)
+    {
+        // Before: the model was built from config.json first, e.g. a million layers, then compared with the weights.
+        using var dir = new TempDir();
+        using (var tiny = TinyModel.Create(dir["src"])) tiny.Save(dir["model"]);
+        var path = Path.Combine(dir["model"], "config.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        json[key] = value;
+        File.WriteAllText(path, json.ToJsonString());
+        var clock = Stopwatch.StartNew();
+        var e = Assert.Throws<BertNerException>(() => NerModel.Load(dir["model"], device: "Cpu"));
+        Assert.Equal(BertNerErrorKind.InvalidData, e.Kind);
+        Assert.Equal(path, e.Target);
+        Assert.Contains("do not belong together", e.Message);
+        Assert.Contains($"{key.Replace("num_", "")}", e.Message);
+        Assert.True(clock.Elapsed.TotalSeconds < 5, $"{clock.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData(2, 32, 64)]
+    [InlineData(1, 48, 100)]
+    public void The_weight_count_from_the_config_is_the_encoder_size(int layers, int hidden, int intermediate)
+    {
+        var c = TinyModel.Config(layers);
+        c.HiddenSize = hidden;
+        c.IntermediateSize = intermediate;
+        using var encoder = new BertModel(c, addPoolingLayer: false);
+        Assert.Equal(encoder.parameters().Sum(p => p.numel()), c.EncoderWeightCount);
+    }
 }
