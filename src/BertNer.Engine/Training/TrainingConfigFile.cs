@@ -17,15 +17,25 @@ public static class TrainingConfigFile
         if (!File.Exists(path))
             throw new BertNerException(BertNerErrorKind.ObjectNotFound, $"No training config at '{path}'. Create one with New-BertNerTrainingConfig -Path '{path}'.", path);
         var o = into ?? new TrainingOptions();
+        var length = new FileInfo(path).Length;
+        if (length > MaxFileBytes)
+            throw new BertNerException(BertNerErrorKind.InvalidData,
+                $"'{path}' has {length:N0} bytes; a training config is a short list of keys (a few kilobytes). Is it the right file?", path);
+        var text = File.ReadAllText(path, Encoding.UTF8);
         var yaml = new YamlStream();
         try
         {
-            using var reader = new StreamReader(path, Encoding.UTF8);
-            yaml.Load(reader);
+            CheckNesting(text, path);
+            yaml.Load(new StringReader(text));
         }
         catch (YamlException e)
         {
             throw new BertNerException(BertNerErrorKind.InvalidData, $"{path}:{e.Start.Line}: not valid YAML: {e.InnerException?.Message ?? e.Message}", $"{path}:{e.Start.Line}", e);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            // YamlDotNet's scanner throws these on some damaged input (seen: a NUL byte and '[' in a comment).
+            throw new BertNerException(BertNerErrorKind.InvalidData, $"'{path}' is not valid YAML (the parser stopped: {e.Message}). Compare it with a file from New-BertNerTrainingConfig.", path, e);
         }
         if (yaml.Documents.Count == 0) return o;
         var root = yaml.Documents[0].RootNode;
@@ -51,6 +61,31 @@ public static class TrainingConfigFile
             key.Check(o, where);
         }
         return o;
+    }
+
+    /// <summary>Largest config file read (1 MiB): far beyond any real config, small enough to parse at once.</summary>
+    public const int MaxFileBytes = 1 << 20;
+
+    /// <summary>Deepest nesting of lists and mappings accepted; a config needs 2 (the labels list in the top mapping).</summary>
+    public const int MaxNesting = 16;
+
+    /// <summary>
+    /// Walks the YAML events (the parser keeps its own stack) and stops at nesting deeper than <see cref="MaxNesting"/>.
+    /// YamlStream builds nodes recursively: 30,000 nested '[' overflow the stack and end the process, which no catch can stop.
+    /// </summary>
+    private static void CheckNesting(string text, string path)
+    {
+        var parser = new Parser(new StringReader(text));
+        int depth = 0;
+        while (parser.MoveNext())
+        {
+            if (parser.Current is YamlDotNet.Core.Events.SequenceEnd or YamlDotNet.Core.Events.MappingEnd) { depth--; continue; }
+            if (parser.Current is not (YamlDotNet.Core.Events.SequenceStart or YamlDotNet.Core.Events.MappingStart) || ++depth <= MaxNesting) continue;
+            var line = parser.Current.Start.Line;
+            throw new BertNerException(BertNerErrorKind.InvalidData,
+                $"{path}:{line}: lists and mappings are nested more than {MaxNesting} deep; a training config is a flat mapping of keys (learning_rate: 2e-5, ...).",
+                $"{path}:{line}");
+        }
     }
 
     private static object? Convert(YamlNode node, TrainingOptionKey key, string where)

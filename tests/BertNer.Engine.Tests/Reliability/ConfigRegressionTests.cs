@@ -9,6 +9,42 @@ namespace BertNer.Tests.Reliability;
 public class ConfigRegressionTests
 {
     [Fact]
+    public void Deeply_nested_yaml_is_refused_instead_of_overflowing_the_stack()
+    {
+        // Before: YamlStream recursed once per level and 30,000 levels ended the process (StackOverflow cannot be caught).
+        using var dir = new TempDir();
+        var path = dir["deep.yaml"];
+        File.WriteAllText(path, "epochs: 1\nlabels: " + new string('[', 30_000) + new string(']', 30_000) + "\n");
+        var clock = Stopwatch.StartNew();
+        var e = Assert.Throws<BertNerException>(() => TrainingConfigFile.Load(path));
+        Assert.Equal(BertNerErrorKind.InvalidData, e.Kind);
+        Assert.Equal($"{path}:2", e.Target);
+        Assert.Contains("nested more than 16 deep", e.Message);
+        Assert.True(clock.Elapsed.TotalSeconds < 5, $"{clock.Elapsed}");
+    }
+
+    [Fact]
+    public void A_yaml_file_the_parser_chokes_on_is_invalid_data_not_an_InvalidOperationException()
+    {
+        using var dir = new TempDir();
+        var path = dir["nul.yaml"];
+        File.WriteAllText(path, "epochs: 1\n# \u0000[\nlabels: []\n");
+        var e = Assert.Throws<BertNerException>(() => TrainingConfigFile.Load(path));
+        Assert.Equal(BertNerErrorKind.InvalidData, e.Kind);
+        Assert.Contains("not valid YAML", e.Message);
+    }
+
+    [Fact]
+    public void A_yaml_file_over_a_mebibyte_is_refused_with_its_size()
+    {
+        using var dir = new TempDir();
+        var path = dir["big.yaml"];
+        File.WriteAllText(path, "# " + new string('x', TrainingConfigFile.MaxFileBytes) + "\nepochs: 1\n");
+        var e = Assert.Throws<BertNerException>(() => TrainingConfigFile.Load(path));
+        Assert.Contains($"{new FileInfo(path).Length:N0} bytes", e.Message);
+    }
+
+    [Fact]
     public void A_config_json_key_given_twice_is_invalid_data_naming_the_key()
     {
         // Before: JsonNode accepted the text, then threw ArgumentException ("same key has already been added").
