@@ -182,12 +182,34 @@ public static class TrainingConfigFile
         return s.Contains('.') ? s : s + ".0";
     }
 
-    private static string Quote(string s) =>
-        s.Length > 0 && s.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or '/')
+    // Plain when YAML reads it back as the same string; single-quoted when only quotes need escaping; double-quoted
+    // with escapes when it holds line breaks or control characters, which single quotes would fold into spaces.
+    private static string Quote(string s)
+    {
+        if (s.Length > 0 && s.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or '/')
             && !(s is "true" or "false" or "null" or "yes" or "no" or "on" or "off" or "~")
-            && !double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
-            ? s
-            : "'" + s.Replace("'", "''") + "'";
+            && !double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            return s;
+        if (!s.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029' or '\uFEFF'))
+            return "'" + s.Replace("'", "''") + "'";
+        var sb = new StringBuilder("\"");
+        foreach (var c in s)
+        {
+            switch (c)
+            {
+                case '\\': sb.Append("\\\\"); break;
+                case '"': sb.Append("\\\""); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                default:
+                    if (char.IsControl(c) || c is '\u2028' or '\u2029' or '\uFEFF') sb.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+                    else sb.Append(c);
+                    break;
+            }
+        }
+        return sb.Append('"').ToString();
+    }
 
     public static void Save(string path, TrainingOptions o, string header) =>
         Checkpoints.AtomicFile.WriteAllText(path, ToYaml(o, header));

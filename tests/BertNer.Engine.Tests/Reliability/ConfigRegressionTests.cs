@@ -44,6 +44,25 @@ public class ConfigRegressionTests
         Assert.Contains($"{new FileInfo(path).Length:N0} bytes", e.Message);
     }
 
+    [Theory]
+    [InlineData("runs/a\nb")]
+    [InlineData("tab\there")]
+    [InlineData("back\\slash \"quoted\" and 'single'")]
+    [InlineData("\u0007bell\r\n")]
+    [InlineData("  leading and trailing  ")]
+    public void Paths_with_line_breaks_and_control_characters_survive_the_saved_config(string value)
+    {
+        // Before: single quotes folded the line break into a space, so a resumed run read another path.
+        using var dir = new TempDir();
+        var o = new TrainingOptions { OutputPath = value, Model = value, Labels = new() { "O", "B-" + value } };
+        var path = dir["config.yaml"];
+        TrainingConfigFile.Save(path, o, "round trip");
+        var back = TrainingConfigFile.Load(path);
+        Assert.Equal(value, back.OutputPath);
+        Assert.Equal(value, back.Model);
+        Assert.Equal(o.Labels, back.Labels);
+    }
+
     [Fact]
     public void A_config_json_key_given_twice_is_invalid_data_naming_the_key()
     {
