@@ -52,11 +52,11 @@ public static class TrainingConfigFile
             {
                 var near = TrainingOptionKeys.Nearest(name);
                 throw new BertNerException(BertNerErrorKind.InvalidArgument,
-                    $"{where}: unknown key '{name}'." + (near != null ? $" Did you mean '{near}'?" : "") + $" Known keys: {string.Join(", ", TrainingOptionKeys.All.Select(k => k.Name))}.",
+                    $"{where}: unknown key {MessageText.Quote(name)}." + (near != null ? $" Did you mean '{near}'?" : "") + $" Known keys: {string.Join(", ", TrainingOptionKeys.All.Select(k => k.Name))}.",
                     where);
             }
             if (!seen.Add(name))
-                throw new BertNerException(BertNerErrorKind.InvalidArgument, $"{where}: key '{name}' appears twice.", where);
+                throw new BertNerException(BertNerErrorKind.InvalidArgument, $"{where}: key {MessageText.Quote(name)} appears twice.", where);
             key.Set(o, Convert(vNode, key, where));
             key.Check(o, where);
         }
@@ -112,18 +112,18 @@ public static class TrainingConfigFile
         {
             if (scalar.Style == ScalarStyle.Plain && long.TryParse(text.Replace("_", ""), NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) && l is >= int.MinValue and <= int.MaxValue)
                 return (int)l;
-            throw Bad($"'{text}'");
+            throw Bad(MessageText.Quote(text));
         }
         if (key.Type == typeof(double))
         {
             if (scalar.Style == ScalarStyle.Plain && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
                 return d;
-            throw Bad($"'{text}'");
+            throw Bad(MessageText.Quote(text));
         }
         if (key.Type == typeof(bool))
         {
             if (scalar.Style == ScalarStyle.Plain && text.ToLowerInvariant() is "true" or "false") return text.ToLowerInvariant() == "true";
-            throw Bad($"'{text}'");
+            throw Bad(MessageText.Quote(text));
         }
         throw new InvalidOperationException("unsupported option type " + key.Type);
     }
@@ -139,7 +139,7 @@ public static class TrainingConfigFile
     {
         YamlSequenceNode => "a list",
         YamlMappingNode => "a mapping",
-        YamlScalarNode s => $"'{s.Value}'",
+        YamlScalarNode s => MessageText.Quote(s.Value ?? ""),
         _ => n.NodeType.ToString(),
     };
 

@@ -64,6 +64,20 @@ public class ConfigRegressionTests
     }
 
     [Fact]
+    public void A_huge_yaml_value_is_quoted_shortened_in_the_message()
+    {
+        using var dir = new TempDir();
+        var path = dir["long.yaml"];
+        File.WriteAllText(path, $"epochs: {new string('x', 20_000)}\ndevice: {new string('y', 20_000)}\n");
+        var e = Assert.Throws<BertNerException>(() => TrainingConfigFile.Load(path));
+        Assert.True(e.Message.Length < 400, e.Message[..Math.Min(400, e.Message.Length)]);
+        Assert.Contains("(20,000 characters)", e.Message);
+        var o = new TrainingOptions { Device = new string('y', 20_000) };
+        var e2 = Assert.Throws<BertNerException>(() => o.Validate("opts"));
+        Assert.True(e2.Message.Length < 400);
+    }
+
+    [Fact]
     public void A_config_json_key_given_twice_is_invalid_data_naming_the_key()
     {
         // Before: JsonNode accepted the text, then threw ArgumentException ("same key has already been added").
