@@ -1,3 +1,4 @@
+using BertNer.Inference;
 using BertNer.Tests.Support;
 using BertNer.Tokenization;
 
@@ -18,5 +19,33 @@ public class RecognizerRegressionTests
         Assert.Equal(words, found.Select(w => w.Text));
         Assert.Equal(starts, found.Select(w => w.Start));
         Assert.Equal(ends, found.Select(w => w.End));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    [InlineData(63)]
+    [InlineData(1000)]
+    public void A_window_the_model_cannot_take_is_an_invalid_argument(int window)
+    {
+        // Before: 63 (past the tiny model's 62) failed inside libtorch with "index out of range in self";
+        // 0 and below threw ArgumentException from Math.Clamp.
+        using var dir = new TempDir();
+        using var model = TinyModel.Create(dir["tiny"]);
+        var e = Assert.Throws<BertNerException>(() =>
+            new EntityRecognizer(model, new RecognizerOptions { WindowTokens = window }).Recognize(new[] { "John Smith visited Paris ." }));
+        Assert.Equal(BertNerErrorKind.InvalidArgument, e.Kind);
+        Assert.Equal("WindowTokens", e.Target);
+        Assert.Contains("1 to 62 sub-tokens", e.Message);
+        Assert.NotEmpty(new EntityRecognizer(model, new RecognizerOptions { WindowTokens = 62 }).Recognize(new[] { "John Smith visited Paris ." }));
+    }
+
+    [Fact]
+    public void A_negative_stride_is_an_invalid_argument()
+    {
+        using var dir = new TempDir();
+        using var model = TinyModel.Create(dir["tiny"]);
+        var e = Assert.Throws<BertNerException>(() => new EntityRecognizer(model, new RecognizerOptions { Stride = -1 }).Recognize(new[] { "x" }));
+        Assert.Equal("Stride", e.Target);
     }
 }
