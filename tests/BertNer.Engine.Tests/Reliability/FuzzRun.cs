@@ -15,6 +15,7 @@ public sealed class FuzzRun(string target, ITestOutputHelper output)
     private readonly Dictionary<BertNerErrorKind, int> _kinds = new();
     private readonly SortedDictionary<string, int> _messageShapes = new(StringComparer.Ordinal);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private (TimeSpan Time, string Case) _slowest;
 
     public string Target { get; } = target;
     public int Cases { get; private set; }
@@ -25,15 +26,17 @@ public sealed class FuzzRun(string target, ITestOutputHelper output)
     public void Case(string description, Action run, int timeLimitSeconds = 30)
     {
         Cases++;
+        var clock = Stopwatch.StartNew();
         var task = Task.Factory.StartNew(run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         bool finished;
         try { finished = task.Wait(TimeSpan.FromSeconds(timeLimitSeconds)); }
         catch (AggregateException) { finished = true; }
+        if (clock.Elapsed > _slowest.Time) _slowest = (clock.Elapsed, description);
         if (!finished)
         {
             // The stuck thread cannot be stopped; report it and stop this target, since later cases would pile up.
             _failures.Add($"{description}: no result after {timeLimitSeconds} s (hang)");
-            throw new Xunit.Sdk.XunitException(Report());
+            throw new Xunit.Sdk.XunitException(Report() + "\n\nFailures:\n" + string.Join("\n---\n", _failures.TakeLast(20)));
         }
         var error = task.Exception?.InnerException;
         if (error is null) { Results++; return; }
@@ -65,6 +68,7 @@ public sealed class FuzzRun(string target, ITestOutputHelper output)
         var lines = new List<string>
         {
             $"FUZZ {Target}: {Cases} cases, {Results} results, {Errors} typed errors ({kinds}), {_failures.Count} failures, {_clock.Elapsed.TotalSeconds:F1} s",
+            $"  slowest case {_slowest.Time.TotalSeconds:F2} s: {(_slowest.Case.Length > 150 ? _slowest.Case[..150] + "…" : _slowest.Case)}",
         };
         lines.AddRange(_messageShapes.OrderByDescending(s => s.Value).Take(12).Select(s => $"  {s.Value,5} × {s.Key}"));
         return string.Join("\n", lines);
