@@ -45,7 +45,7 @@ public static class SafeTensors
         JsonObject header;
         try
         {
-            header = JsonNode.Parse(headerBytes) as JsonObject ?? throw Bad(path, "the header is not a JSON object");
+            header = StrictJson.Parse(headerBytes) as JsonObject ?? throw Bad(path, "the header is not a JSON object");
         }
         catch (JsonException e) { throw Bad(path, $"the header is not valid JSON ({e.Message})"); }
 
@@ -56,19 +56,20 @@ public static class SafeTensors
             foreach (var (name, node) in header)
             {
                 if (name == "__metadata__") continue;
-                var entry = node as JsonObject ?? throw Bad(path, $"tensor '{name}' has no description object");
-                var dtypeName = (entry["dtype"] as JsonValue)?.GetValue<string>() ?? throw Bad(path, $"tensor '{name}' has no dtype");
+                var quoted = MessageText.Quote(name);
+                var entry = node as JsonObject ?? throw Bad(path, $"tensor {quoted} has no description object");
+                var dtypeName = entry["dtype"] is JsonValue dv && dv.TryGetValue<string>(out var dn) ? dn : throw Bad(path, $"tensor {quoted} has no dtype string");
                 if (!DTypes.TryGetValue(dtypeName, out var dt))
-                    throw Bad(path, $"tensor '{name}' has dtype '{dtypeName}'; supported: {string.Join(", ", DTypes.Keys)}");
-                var shape = (entry["shape"] as JsonArray)?.Select(x => x!.GetValue<long>()).ToArray() ?? throw Bad(path, $"tensor '{name}' has no shape");
-                if (shape.Any(d => d < 0)) throw Bad(path, $"tensor '{name}' has a negative dimension in shape [{string.Join(", ", shape)}]");
-                var offs = (entry["data_offsets"] as JsonArray)?.Select(x => x!.GetValue<long>()).ToArray();
-                if (offs is not { Length: 2 }) throw Bad(path, $"tensor '{name}' has no [begin, end] data_offsets");
+                    throw Bad(path, $"tensor {quoted} has dtype {MessageText.Quote(dtypeName)}; supported: {string.Join(", ", DTypes.Keys)}");
+                var shape = WholeNumbers(entry["shape"]) ?? throw Bad(path, $"tensor {quoted} has no shape (a list of whole numbers)");
+                if (shape.Any(d => d < 0)) throw Bad(path, $"tensor {quoted} has a negative dimension in shape [{string.Join(", ", shape)}]");
+                var offs = WholeNumbers(entry["data_offsets"]);
+                if (offs is not { Length: 2 }) throw Bad(path, $"tensor {quoted} has no [begin, end] data_offsets");
                 long count = shape.Aggregate(1L, (a, d) => checked(a * d));
                 if (offs[0] < 0 || offs[1] < offs[0] || offs[1] > dataLen)
-                    throw Bad(path, $"tensor '{name}' claims bytes {offs[0]}..{offs[1]} but the data section has {dataLen} bytes; the file is truncated");
-                if (offs[1] - offs[0] != count * dt.Size)
-                    throw Bad(path, $"tensor '{name}' ({dtypeName} [{string.Join(", ", shape)}]) needs {count * dt.Size} bytes but its offsets span {offs[1] - offs[0]}");
+                    throw Bad(path, $"tensor {quoted} claims bytes {offs[0]}..{offs[1]} but the data section has {dataLen} bytes; the file is truncated");
+                if (offs[1] - offs[0] != checked(count * dt.Size))
+                    throw Bad(path, $"tensor {quoted} ({dtypeName} [{string.Join(", ", shape)}]) needs {count * dt.Size} bytes but its offsets span {offs[1] - offs[0]}");
                 var bytes = new byte[offs[1] - offs[0]];
                 fs.Position = dataStart + offs[0];
                 fs.ReadExactly(bytes);
@@ -123,6 +124,18 @@ public static class SafeTensors
             for (int i = 0; i < pad; i++) fs.WriteByte((byte)' ');
             foreach (var p in payloads) fs.Write(p);
         });
+    }
+
+    // A JSON list of whole numbers, or null for anything else (null elements, fractions, strings).
+    private static long[]? WholeNumbers(JsonNode? node)
+    {
+        if (node is not JsonArray a) return null;
+        var result = new long[a.Count];
+        for (int i = 0; i < a.Count; i++)
+        {
+            if (a[i] is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<long>(out result[i])) return null;
+        }
+        return result;
     }
 
     private static FileStream OpenRead(string path)

@@ -1,4 +1,5 @@
 using System.Collections;
+using BertNer.Checkpoints.Hub;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -23,10 +24,15 @@ public static class StateDictFile
     }
 
     /// <summary>Reads all tensors on the CPU. pytorch_model.bin goes through PyBridge's restricted state-dict unpickler only.</summary>
-    public static Dictionary<string, Tensor> Read(string path)
+    public static Dictionary<string, Tensor> Read(string path) =>
+        path.EndsWith(".index.json", StringComparison.OrdinalIgnoreCase) ? ReadSharded(path) : ReadWeightsFile(path);
+
+    /// <summary>One model.safetensors or pytorch_model.bin (never an index: shards cannot name further indexes).</summary>
+    private static Dictionary<string, Tensor> ReadWeightsFile(string path)
     {
-        if (path.EndsWith(".index.json", StringComparison.OrdinalIgnoreCase)) return ReadSharded(path);
         if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return SafeTensors.Load(path);
+        if (!File.Exists(path))
+            throw new BertNerException(BertNerErrorKind.ObjectNotFound, $"No weights file at '{path}'.", path);
         Hashtable table;
         try { table = PyTorchUnpickler.UnpickleStateDict(path); }
         catch (Exception e) when (e is not BertNerException)
@@ -40,19 +46,36 @@ public static class StateDictFile
         return d;
     }
 
+    /// <summary>
+    /// Every shard a sharded index names. Shard names are checked as hub names are (relative, no '..', inside the
+    /// folder) and must be weights files: an index naming itself or another index would recurse until the process dies.
+    /// </summary>
     private static Dictionary<string, Tensor> ReadSharded(string indexPath)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(indexPath))!;
-        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(indexPath));
-        var map = json?["weight_map"] as System.Text.Json.Nodes.JsonObject
-            ?? throw new BertNerException(BertNerErrorKind.InvalidData, $"'{indexPath}' has no weight_map.", indexPath);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var shard in map.Select(kv => kv.Value!.GetValue<string>()).Distinct())
+        try
         {
-            var shardPath = Path.GetFullPath(Path.Combine(folder, shard));
-            if (!shardPath.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                throw new BertNerException(BertNerErrorKind.InvalidData, $"'{indexPath}' names a shard outside its folder ('{shard}').", indexPath);
-            foreach (var (k, t) in Read(shardPath)) result[k] = t;
+            foreach (var shard in PretrainedFiles.ShardsOf(indexPath))
+            {
+                if (!(shard.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) || shard.EndsWith(".bin", StringComparison.OrdinalIgnoreCase)))
+                    throw new BertNerException(BertNerErrorKind.InvalidData,
+                        $"'{indexPath}' names the shard {MessageText.Quote(shard)}, which is not a weights file (.safetensors or .bin). Re-download the model.", indexPath);
+                var shardPath = RepoFileName.Join(folder, shard);
+                if (!File.Exists(shardPath))
+                    throw new BertNerException(BertNerErrorKind.ObjectNotFound,
+                        $"'{indexPath}' names the shard {MessageText.Quote(shard)}, but '{shardPath}' does not exist. Re-download the model (all its shards).", shardPath);
+                foreach (var (k, t) in ReadWeightsFile(shardPath))
+                {
+                    if (result.Remove(k, out var earlier)) earlier.Dispose();
+                    result[k] = t;
+                }
+            }
+        }
+        catch
+        {
+            foreach (var t in result.Values) t.Dispose();
+            throw;
         }
         return result;
     }

@@ -7,7 +7,7 @@ internal enum ConllLineKind { Blank, DocumentStart, Token }
 
 /// <summary>
 /// Reads a CoNLL file line by line and splits each line into columns. UTF-8 with or without BOM
-/// (other BOMs are honoured too), LF or CRLF. A line with a tab splits at every tab, so an empty
+/// (other BOMs are honoured too), LF, CRLF or CR; lines of at most <see cref="ConllReader.MaxLineLength"/> characters. A line with a tab splits at every tab, so an empty
 /// column shows as empty; a line without tabs splits at runs of spaces.
 /// </summary>
 internal sealed class ConllLineReader : IDisposable
@@ -16,6 +16,10 @@ internal sealed class ConllLineReader : IDisposable
 
     private readonly StreamReader _reader;
     private readonly List<Range> _fields = new();
+    private readonly char[] _buffer = new char[1 << 16];
+    private readonly StringBuilder _pending = new();
+    private int _bufferPos, _bufferEnd;
+    private bool _skipLineFeed; // the last line ended with '\r': a '\n' right after it belongs to that line end
     private string _line = "";
 
     public ConllLineReader(string path)
@@ -64,7 +68,7 @@ internal sealed class ConllLineReader : IDisposable
         string? line;
         try
         {
-            line = _reader.ReadLine();
+            line = ReadLine();
         }
         catch (DecoderFallbackException e)
         {
@@ -82,6 +86,44 @@ internal sealed class ConllLineReader : IDisposable
             : Column(0).SequenceEqual(DocumentStartToken) ? ConllLineKind.DocumentStart
             : ConllLineKind.Token;
         return true;
+    }
+
+    /// <summary>
+    /// StreamReader.ReadLine's rules (LF, CRLF or CR end a line), but a line longer than
+    /// <see cref="ConllReader.MaxLineLength"/> is refused as soon as it gets that long, so a binary file or one
+    /// without line breaks cannot make the reader hold gigabytes as one string.
+    /// </summary>
+    private string? ReadLine()
+    {
+        _pending.Clear();
+        bool any = false;
+        while (true)
+        {
+            if (_bufferPos == _bufferEnd)
+            {
+                _bufferEnd = _reader.Read(_buffer, 0, _buffer.Length);
+                _bufferPos = 0;
+                if (_bufferEnd == 0) return any ? _pending.ToString() : null;
+            }
+            if (_skipLineFeed)
+            {
+                _skipLineFeed = false;
+                if (_buffer[_bufferPos] == '\n') { _bufferPos++; continue; }
+            }
+            any = true;
+            var rest = _buffer.AsSpan(_bufferPos, _bufferEnd - _bufferPos);
+            int end = rest.IndexOfAny('\r', '\n');
+            var piece = end < 0 ? rest : rest[..end];
+            if (_pending.Length + piece.Length > ConllReader.MaxLineLength)
+                throw new BertNerException(BertNerErrorKind.InvalidData,
+                    $"{Path}:{LineNumber + 1}: the line is longer than {ConllReader.MaxLineLength:N0} characters; a CoNLL line holds one token and its labels. " +
+                    "Is this a CoNLL file (not a binary file, or text with one sentence per line)?", $"{Path}:{LineNumber + 1}");
+            _pending.Append(piece);
+            if (end < 0) { _bufferPos = _bufferEnd; continue; }
+            _skipLineFeed = rest[end] == '\r';
+            _bufferPos += end + 1;
+            return _pending.ToString();
+        }
     }
 
     private static void Split(string line, List<Range> fields)
@@ -125,10 +167,11 @@ internal sealed class ConllLineReader : IDisposable
         using var stream = new BufferedStream(File.OpenRead(path), 1 << 16);
         var current = new MemoryStream();
         var line = 1;
-        for (int b; ; )
+        for (int b, previous = -1; ; previous = b)
         {
             b = stream.ReadByte();
-            if (b >= 0 && b != '\n') { current.WriteByte((byte)b); continue; }
+            if (b == '\n' && previous == '\r') continue; // CRLF: the CR already ended the line
+            if (b >= 0 && b != '\n' && b != '\r') { current.WriteByte((byte)b); continue; }
             try { strict.GetCharCount(current.GetBuffer(), 0, (int)current.Length); }
             catch (DecoderFallbackException) { return line; }
             if (b < 0) return line;

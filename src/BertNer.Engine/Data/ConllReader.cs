@@ -3,7 +3,7 @@ namespace BertNer.Data;
 /// <summary>
 /// Streams the sentences of one CoNLL file as <see cref="NerSentence"/>s with IOB2 labels.
 /// Accepts <c>-DOCSTART-</c> lines, any number of blank lines between sentences, two or more columns
-/// separated by spaces or tabs, LF or CRLF, UTF-8 with or without BOM.
+/// separated by spaces or tabs, LF, CRLF or CR line ends, UTF-8 with or without BOM, lines up to <see cref="MaxLineLength"/>.
 /// </summary>
 /// <remarks>
 /// Memory stays constant: one sentence is held at a time. With <see cref="TagSchemeKind.Auto"/> the file is
@@ -19,6 +19,9 @@ namespace BertNer.Data;
 /// </remarks>
 public sealed class ConllReader
 {
+    /// <summary>The longest line read (1 Mi characters): far beyond any token, short of what could exhaust memory.</summary>
+    public const int MaxLineLength = 1 << 20;
+
     private TagSchemeDetection? _scheme;
 
     public ConllReader(string path, ConllReaderOptions? options = null)
@@ -125,7 +128,7 @@ public sealed class ConllReader
             return Invalid(lines.LineNumber, $"the token (column {layout.Token}) is empty; expected a word. Fix or remove the line.");
         if (token.IndexOf(' ') >= 0)
             return Invalid(lines.LineNumber,
-                $"the token '{token}' (column {layout.Token}) contains a space; expected one word per line (sentences are rebuilt by joining tokens with spaces). Split it into one token per line.");
+                $"the token {MessageText.Quote(token)} (column {layout.Token}) contains a space; expected one word per line (sentences are rebuilt by joining tokens with spaces). Split it into one token per line.");
         if (lines.Column(layout.Label).IsEmpty)
             return Invalid(lines.LineNumber, $"the label (column {layout.Label}) is empty; expected O or a tag such as B-PER.");
         return null;
@@ -159,7 +162,7 @@ public sealed class ConllReader
             var n = lines.ColumnCount;
             if (n < 2)
                 throw new BertNerException(BertNerErrorKind.InvalidData,
-                    $"{lines.Location}: the first token line has 1 column ('{lines.ColumnString(0)}'); expected at least a token and a label, " +
+                    $"{lines.Location}: the first token line has 1 column ({MessageText.Quote(lines.Column(0))}); expected at least a token and a label, " +
                     "separated by spaces or tabs. Is this a CoNLL file?", lines.Location);
             var token = Index(options.TokenColumn, "token");
             var label = Index(options.LabelColumn, "label");

@@ -62,9 +62,9 @@ public static class TagScheme
             };
             if (iob2[i] is null)
                 return new TagProblem(i, scheme == TagSchemeKind.IOB2
-                    ? $"'{tag}' follows {Describe(previous)} and so starts an entity, but in IOB2 an entity starts with B-{tag[2..]}. " +
+                    ? $"{MessageText.Quote(tag)} follows {Describe(previous)} and so starts an entity, but in IOB2 an entity starts with {MessageText.Quote("B-" + tag[2..])}. " +
                       "If the file is IOB1 (I- starts entities), read it as IOB1 or Auto; otherwise fix the label."
-                    : $"'{tag}' follows {Describe(previous)}, but in BIOES an {tag[0]}- tag continues an entity begun by B-{tag[2..]}. Fix the label.",
+                    : $"{MessageText.Quote(tag)} follows {Describe(previous)}, but in BIOES an {tag[0]}- tag continues an entity begun by {MessageText.Quote("B-" + tag[2..])}. Fix the label.",
                     Misplaced: true);
             previous = tag;
         }
@@ -94,12 +94,12 @@ public static class TagScheme
     {
         if (tag.Length == 0) return "the label is empty; expected O or a tag such as B-PER.";
         if (scheme != TagSchemeKind.BIOES && tag.Length > 2 && tag[1] == '-' && (tag[0] == 'E' || tag[0] == 'S'))
-            return $"'{tag}' is a BIOES tag, but the labels are read as {scheme}. Read the file as BIOES (or Auto).";
+            return $"{MessageText.Quote(tag)} is a BIOES tag, but the labels are read as {scheme}. Read the file as BIOES (or Auto).";
         var prefixes = scheme == TagSchemeKind.BIOES ? "B-, I-, E- or S-" : "B- or I-";
-        return $"'{tag}' is not a tag; expected O, or {prefixes} followed by an entity type (e.g. B-PER).";
+        return $"{MessageText.Quote(tag)} is not a tag; expected O, or {prefixes} followed by an entity type (e.g. B-PER).";
     }
 
-    private static string Describe(string? previous) => previous is null ? "the start of the sentence" : $"'{previous}'";
+    private static string Describe(string? previous) => previous is null ? "the start of the sentence" : MessageText.Quote(previous);
 
     private static string Convert(string tag, char prefix)
     {

@@ -31,7 +31,15 @@ public sealed class EntityRecognizer(NerModel model, RecognizerOptions? options 
         if (model.Classifier is null)
             throw new BertNerException(BertNerErrorKind.InvalidArgument,
                 $"Model '{model.Name}' has no labels: it is a pretrained encoder. Fine-tune it with Start-BertNerTraining first.", "Model");
-        int window = _o.WindowTokens ?? Math.Min(model.Config.MaxPositionEmbeddings, model.Tokenizer.Settings.ModelMaxLength) - 2;
+        int longest = Math.Min(model.Config.MaxPositionEmbeddings, model.Tokenizer.Settings.ModelMaxLength) - 2;
+        // A window past the model's positions would index beyond its position embeddings inside libtorch.
+        if (_o.WindowTokens is < 1 || _o.WindowTokens > longest)
+            throw new BertNerException(BertNerErrorKind.InvalidArgument,
+                $"WindowTokens is {_o.WindowTokens}; model '{model.Name}' takes 1 to {longest} sub-tokens per window (its {model.Config.MaxPositionEmbeddings} positions less [CLS] and [SEP]). Leave it unset to use the longest.",
+                "WindowTokens");
+        if (_o.Stride is < 0)
+            throw new BertNerException(BertNerErrorKind.InvalidArgument, $"Stride is {_o.Stride}; it counts sub-tokens shared by neighbouring windows, 0 or more.", "Stride");
+        int window = _o.WindowTokens ?? longest;
         int stride = Math.Clamp(_o.Stride ?? window / 4, 0, window - 1);
         var tokenized = texts.Select(t => model.Tokenizer.TokenizeText(t ?? "")).ToList();
 

@@ -35,6 +35,23 @@ public sealed class BertConfig
 
     public int HeadDim => HiddenSize / NumAttentionHeads;
 
+    /// <summary>
+    /// How many weights the encoder of this config has (embeddings and layers; no pooler, no classifier head),
+    /// computed without building it, so a config can be checked against its weights before anything is allocated.
+    /// Saturates at <see cref="long.MaxValue"/> for absurd configs.
+    /// </summary>
+    public long EncoderWeightCount
+    {
+        get
+        {
+            double h = HiddenSize, i = IntermediateSize;
+            double embeddings = ((double)VocabSize + MaxPositionEmbeddings + TypeVocabSize + 2) * h; // + LayerNorm
+            double layer = 4 * h * h + 2 * h * i + 9 * h + i; // Q, K, V, output; two LayerNorms; feed-forward
+            double total = embeddings + NumHiddenLayers * layer;
+            return total >= long.MaxValue ? long.MaxValue : (long)total;
+        }
+    }
+
     private static readonly HashSet<string> Known = new(StringComparer.Ordinal)
     {
         "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "hidden_act",
@@ -51,7 +68,7 @@ public sealed class BertConfig
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            root = StrictJson.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         }
         catch (JsonException e)
         {
@@ -140,7 +157,7 @@ public sealed class BertConfig
                 $"{source}: key '{key}' has {Show(v)}; expected {expected}. Fix config.json (compare with the model's original config).",
                 $"{source}:{key}");
 
-        private static string Show(JsonNode? v) => v is null ? "null" : $"{v.GetValueKind().ToString().ToLowerInvariant()} {v.ToJsonString()}";
+        private static string Show(JsonNode? v) => v is null ? "null" : $"{v.GetValueKind().ToString().ToLowerInvariant()} {MessageText.Shorten(v.ToJsonString())}";
 
         // Works for parsed JSON and for values set from .NET numbers of any type.
         private static bool TryNumber(JsonNode? v, out double d)

@@ -69,6 +69,7 @@ public sealed class NerModel : IDisposable
         var weights = StateDictFile.Read(weightsPath);
         try
         {
+            CheckSizeAgainstWeights(config, folder, weights, weightsPath);
             BertForTokenClassification? classifier = null;
             BertModel encoder;
             nn.Module module;
@@ -134,6 +135,22 @@ public sealed class NerModel : IDisposable
         }
         foreach (var (name, p) in module.named_parameters())
             if (name.EndsWith("word_embeddings.weight")) p[c.PadTokenId].zero_();
+    }
+
+    // Building the model would allocate whatever config.json says (num_hidden_layers: 1000000000) before any shape
+    // check. A config asking for far more weights than the file holds cannot match it: stop before allocating. Near
+    // misses (one tensor missing, one of the wrong shape) go on to WeightLoader, whose errors name the tensor.
+    private static void CheckSizeAgainstWeights(BertConfig config, string folder, Dictionary<string, Tensor> weights, string weightsPath)
+    {
+        long available = weights.Values.Sum(t => t.numel());
+        long needed = config.EncoderWeightCount;
+        if (needed <= 2 * available + 1_000_000) return;
+        var configPath = Path.Combine(folder, "config.json");
+        throw new BertNerException(BertNerErrorKind.InvalidData,
+            $"'{configPath}' describes a BERT encoder with {needed:N0} weights (vocab_size {config.VocabSize}, hidden_size {config.HiddenSize}, " +
+            $"num_hidden_layers {config.NumHiddenLayers}, intermediate_size {config.IntermediateSize}, max_position_embeddings {config.MaxPositionEmbeddings}, " +
+            $"type_vocab_size {config.TypeVocabSize}), but '{weightsPath}' holds only {available:N0} values. config.json and the weights do not belong together: " +
+            "use the config.json that came with the weights.", configPath);
     }
 
     private static void ValidateLabels(IReadOnlyList<string> labels)

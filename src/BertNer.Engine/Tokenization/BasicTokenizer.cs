@@ -61,10 +61,15 @@ public sealed class BasicTokenizer(TokenizerSettings settings)
                 end += m.Utf16SequenceLength;
             }
             var unit = Normalize(Clean(text, i, end));
-            foreach (var ch in unit)
+            // When normalizing kept the length, each char keeps its own offset: a unit split at punctuation
+            // ("~" + a spacing mark) must give two words side by side, not two words over the same span.
+            bool aligned = unit.Length == end - i;
+            for (int k = 0; k < unit.Length; k++)
             {
-                if (IsPunctuation(ch)) Single(ch.ToString(), i, end);
-                else { cur.Append(ch); starts.Add(i); ends.Add(end); }
+                var ch = unit[k];
+                int from = aligned ? i + k : i, to = aligned ? i + k + 1 : end;
+                if (IsPunctuation(ch)) Single(ch.ToString(), from, to);
+                else { cur.Append(ch); starts.Add(from); ends.Add(to); }
             }
             i = end;
         }

@@ -69,7 +69,7 @@ public sealed class TokenizerSettings
         if (!File.Exists(path)) return null;
         try
         {
-            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+            return StrictJson.Parse(File.ReadAllText(path)) as JsonObject
                 ?? throw new BertNerException(BertNerErrorKind.InvalidData, $"'{path}' must hold a JSON object.", path);
         }
         catch (JsonException e)

@@ -17,15 +17,25 @@ public static class TrainingConfigFile
         if (!File.Exists(path))
             throw new BertNerException(BertNerErrorKind.ObjectNotFound, $"No training config at '{path}'. Create one with New-BertNerTrainingConfig -Path '{path}'.", path);
         var o = into ?? new TrainingOptions();
+        var length = new FileInfo(path).Length;
+        if (length > MaxFileBytes)
+            throw new BertNerException(BertNerErrorKind.InvalidData,
+                $"'{path}' has {length:N0} bytes; a training config is a short list of keys (a few kilobytes). Is it the right file?", path);
+        var text = File.ReadAllText(path, Encoding.UTF8);
         var yaml = new YamlStream();
         try
         {
-            using var reader = new StreamReader(path, Encoding.UTF8);
-            yaml.Load(reader);
+            CheckNesting(text, path);
+            yaml.Load(new StringReader(text));
         }
         catch (YamlException e)
         {
             throw new BertNerException(BertNerErrorKind.InvalidData, $"{path}:{e.Start.Line}: not valid YAML: {e.InnerException?.Message ?? e.Message}", $"{path}:{e.Start.Line}", e);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            // YamlDotNet's scanner throws these on some damaged input (seen: a NUL byte and '[' in a comment).
+            throw new BertNerException(BertNerErrorKind.InvalidData, $"'{path}' is not valid YAML (the parser stopped: {e.Message}). Compare it with a file from New-BertNerTrainingConfig.", path, e);
         }
         if (yaml.Documents.Count == 0) return o;
         var root = yaml.Documents[0].RootNode;
@@ -42,15 +52,40 @@ public static class TrainingConfigFile
             {
                 var near = TrainingOptionKeys.Nearest(name);
                 throw new BertNerException(BertNerErrorKind.InvalidArgument,
-                    $"{where}: unknown key '{name}'." + (near != null ? $" Did you mean '{near}'?" : "") + $" Known keys: {string.Join(", ", TrainingOptionKeys.All.Select(k => k.Name))}.",
+                    $"{where}: unknown key {MessageText.Quote(name)}." + (near != null ? $" Did you mean '{near}'?" : "") + $" Known keys: {string.Join(", ", TrainingOptionKeys.All.Select(k => k.Name))}.",
                     where);
             }
             if (!seen.Add(name))
-                throw new BertNerException(BertNerErrorKind.InvalidArgument, $"{where}: key '{name}' appears twice.", where);
+                throw new BertNerException(BertNerErrorKind.InvalidArgument, $"{where}: key {MessageText.Quote(name)} appears twice.", where);
             key.Set(o, Convert(vNode, key, where));
             key.Check(o, where);
         }
         return o;
+    }
+
+    /// <summary>Largest config file read (1 MiB): far beyond any real config, small enough to parse at once.</summary>
+    public const int MaxFileBytes = 1 << 20;
+
+    /// <summary>Deepest nesting of lists and mappings accepted; a config needs 2 (the labels list in the top mapping).</summary>
+    public const int MaxNesting = 16;
+
+    /// <summary>
+    /// Walks the YAML events (the parser keeps its own stack) and stops at nesting deeper than <see cref="MaxNesting"/>.
+    /// YamlStream builds nodes recursively: 30,000 nested '[' overflow the stack and end the process, which no catch can stop.
+    /// </summary>
+    private static void CheckNesting(string text, string path)
+    {
+        var parser = new Parser(new StringReader(text));
+        int depth = 0;
+        while (parser.MoveNext())
+        {
+            if (parser.Current is YamlDotNet.Core.Events.SequenceEnd or YamlDotNet.Core.Events.MappingEnd) { depth--; continue; }
+            if (parser.Current is not (YamlDotNet.Core.Events.SequenceStart or YamlDotNet.Core.Events.MappingStart) || ++depth <= MaxNesting) continue;
+            var line = parser.Current.Start.Line;
+            throw new BertNerException(BertNerErrorKind.InvalidData,
+                $"{path}:{line}: lists and mappings are nested more than {MaxNesting} deep; a training config is a flat mapping of keys (learning_rate: 2e-5, ...).",
+                $"{path}:{line}");
+        }
     }
 
     private static object? Convert(YamlNode node, TrainingOptionKey key, string where)
@@ -77,18 +112,18 @@ public static class TrainingConfigFile
         {
             if (scalar.Style == ScalarStyle.Plain && long.TryParse(text.Replace("_", ""), NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) && l is >= int.MinValue and <= int.MaxValue)
                 return (int)l;
-            throw Bad($"'{text}'");
+            throw Bad(MessageText.Quote(text));
         }
         if (key.Type == typeof(double))
         {
             if (scalar.Style == ScalarStyle.Plain && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
                 return d;
-            throw Bad($"'{text}'");
+            throw Bad(MessageText.Quote(text));
         }
         if (key.Type == typeof(bool))
         {
             if (scalar.Style == ScalarStyle.Plain && text.ToLowerInvariant() is "true" or "false") return text.ToLowerInvariant() == "true";
-            throw Bad($"'{text}'");
+            throw Bad(MessageText.Quote(text));
         }
         throw new InvalidOperationException("unsupported option type " + key.Type);
     }
@@ -104,7 +139,7 @@ public static class TrainingConfigFile
     {
         YamlSequenceNode => "a list",
         YamlMappingNode => "a mapping",
-        YamlScalarNode s => $"'{s.Value}'",
+        YamlScalarNode s => MessageText.Quote(s.Value ?? ""),
         _ => n.NodeType.ToString(),
     };
 
@@ -147,12 +182,34 @@ public static class TrainingConfigFile
         return s.Contains('.') ? s : s + ".0";
     }
 
-    private static string Quote(string s) =>
-        s.Length > 0 && s.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or '/')
+    // Plain when YAML reads it back as the same string; single-quoted when only quotes need escaping; double-quoted
+    // with escapes when it holds line breaks or control characters, which single quotes would fold into spaces.
+    private static string Quote(string s)
+    {
+        if (s.Length > 0 && s.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or '/')
             && !(s is "true" or "false" or "null" or "yes" or "no" or "on" or "off" or "~")
-            && !double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
-            ? s
-            : "'" + s.Replace("'", "''") + "'";
+            && !double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            return s;
+        if (!s.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029' or '\uFEFF'))
+            return "'" + s.Replace("'", "''") + "'";
+        var sb = new StringBuilder("\"");
+        foreach (var c in s)
+        {
+            switch (c)
+            {
+                case '\\': sb.Append("\\\\"); break;
+                case '"': sb.Append("\\\""); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                default:
+                    if (char.IsControl(c) || c is '\u2028' or '\u2029' or '\uFEFF') sb.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+                    else sb.Append(c);
+                    break;
+            }
+        }
+        return sb.Append('"').ToString();
+    }
 
     public static void Save(string path, TrainingOptions o, string header) =>
         Checkpoints.AtomicFile.WriteAllText(path, ToYaml(o, header));

@@ -29,12 +29,18 @@ public sealed class TrainingOptionKey
     public static string Format(object? v) => v switch
     {
         null => "null",
-        string s => $"'{s}'",
+        string s => MessageText.Quote(s),
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",
-        IEnumerable<string> l => "[" + string.Join(", ", l) + "]",
+        IEnumerable<string> l => List(l.ToList()),
         _ => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "",
     };
+
+    private static string List(IReadOnlyList<string> l)
+    {
+        var shown = string.Join(", ", l.Take(12).Select(x => MessageText.Shorten(x, 40)));
+        return "[" + shown + (l.Count > 12 ? $", … ({l.Count} labels)" : "") + "]";
+    }
 }
 
 public static class TrainingOptionKeys

@@ -73,12 +73,13 @@ public sealed partial class HubModelId : IEquatable<HubModelId>
     public override bool Equals(object? obj) => Equals(obj as HubModelId);
     public override int GetHashCode() => HashCode.Combine(Id, Revision);
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")]
+    // \z, not $: in .NET '$' also matches before a final line break, which would let "bert\n" through.
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?\z")]
     private static partial Regex IdPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*\z")]
     private static partial Regex RevisionPattern();
 
-    [GeneratedRegex("^[0-9a-f]{40}$")]
+    [GeneratedRegex(@"^[0-9a-f]{40}\z")]
     private static partial Regex CommitPattern();
 }

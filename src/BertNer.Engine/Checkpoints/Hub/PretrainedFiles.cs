@@ -63,7 +63,7 @@ internal static class PretrainedFiles
     public static IReadOnlyList<string> ShardsOf(string indexPath)
     {
         JsonObject? map;
-        try { map = JsonNode.Parse(File.ReadAllText(indexPath))?["weight_map"] as JsonObject; }
+        try { map = (StrictJson.Parse(File.ReadAllText(indexPath)) as JsonObject)?["weight_map"] as JsonObject; }
         catch (JsonException e)
         {
             throw new BertNerException(BertNerErrorKind.InvalidData, $"'{indexPath}' is not valid JSON ({e.Message}). Delete it from the cache and download again.", indexPath, e);
@@ -74,10 +74,10 @@ internal static class PretrainedFiles
         foreach (var (tensor, node) in map)
         {
             var shard = node is JsonValue v && v.TryGetValue<string>(out var s) ? s
-                : throw new BertNerException(BertNerErrorKind.InvalidData, $"'{indexPath}': weight_map entry '{tensor}' is not a file name.", indexPath);
+                : throw new BertNerException(BertNerErrorKind.InvalidData, $"'{indexPath}': weight_map entry {MessageText.Quote(tensor)} is not a file name.", indexPath);
             if (RepoFileName.Problem(shard) is { } problem)
                 throw new BertNerException(BertNerErrorKind.InvalidData,
-                    $"'{indexPath}' names the shard '{shard}' for '{tensor}', which is refused because {problem}: shard names must be plain relative file names inside the model.", indexPath);
+                    $"'{indexPath}' names the shard {MessageText.Quote(shard)} for {MessageText.Quote(tensor)}, which is refused because {problem}: shard names must be plain relative file names inside the model.", indexPath);
             if (!shards.Contains(shard, StringComparer.Ordinal)) shards.Add(shard);
         }
         return shards;
