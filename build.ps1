@@ -100,7 +100,7 @@ function Invoke-Tests {
     $x = @{ passed = 0; failed = 1; skipped = 0 }
     if ($trx) {
         $c = ([xml](Get-Content $trx.FullName -Raw)).TestRun.ResultSummary.Counters
-        $x = @{ passed = [int]$c.passed; failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; skipped = [int]$c.notExecuted }
+        $x = @{ passed = [int]$c.passed; failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; skipped = [int]$c.total - [int]$c.executed }  # VSTest counts xunit skips only as not executed
     } else { Write-Host 'xunit wrote no results: counted as one failure.' }
 
     Write-Host '== Pester (cmdlets)'
