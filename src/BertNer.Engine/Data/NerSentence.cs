@@ -34,7 +34,7 @@ public sealed class NerSentence
 
     public int Count => Tokens.Length;
 
-    /// <summary>The words joined by single spaces (what Get-NerEntities would be given).</summary>
+    /// <summary>The words joined by single spaces (the sentence as raw text).</summary>
     public string Text => string.Join(" ", Tokens);
 
     public override string ToString() => Text;

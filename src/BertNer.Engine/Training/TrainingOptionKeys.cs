@@ -66,7 +66,7 @@ public static class TrainingOptionKeys
             Get = o => o.TrainPath, Set = (o, v) => o.TrainPath = (string?)v, Allowed = NonEmptyOrNull },
         new() { Name = "validation_path", Type = typeof(string), Comment = "CoNLL validation file, evaluated after every epoch (optional)",
             Get = o => o.ValidationPath, Set = (o, v) => o.ValidationPath = (string?)v, Allowed = NonEmptyOrNull },
-        new() { Name = "output_path", Type = typeof(string), Comment = "run folder: checkpoints, best/, last/, metrics.jsonl, train.log",
+        new() { Name = "output_path", Type = typeof(string), Comment = "run folder: checkpoints (epoch-N/, best/, last/), metrics.jsonl, train.log, report.html",
             Get = o => o.OutputPath, Set = (o, v) => o.OutputPath = (string)v!, Allowed = v => v is string s && s.Trim().Length > 0 ? null : "a non-empty path" },
         new() { Name = "device", Type = typeof(string), Comment = "auto (CUDA when available), cpu or cuda",
             Get = o => o.Device, Set = (o, v) => o.Device = (string)v!, Allowed = OneOf("Auto", "Cpu", "Cuda") },

@@ -9,7 +9,7 @@ internal static class ErrorRecords
         new(e, "BertNer." + e.Kind, Category(e.Kind), target ?? e.Target);
 
     public static ErrorRecord Argument(string message, string parameter, object? value) =>
-        new(new ArgumentException(message, parameter), "BertNer.InvalidArgument", ErrorCategory.InvalidArgument, value);
+        new(new ArgumentException(message), "BertNer.InvalidArgument." + parameter, ErrorCategory.InvalidArgument, value); // no paramName: .NET would append "(Parameter ...)" to the message
 
     public static ErrorCategory Category(BertNerErrorKind kind) => kind switch
     {
