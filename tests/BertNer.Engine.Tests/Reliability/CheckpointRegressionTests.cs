@@ -1,6 +1,9 @@
 using BertNer.Checkpoints;
 using BertNer.Testing;
 using BertNer.Tests.Support;
+using BertNer.Training;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace BertNer.Tests.Reliability;
 
@@ -28,5 +31,24 @@ public sealed class CheckpointRegressionTests : IDisposable
         Assert.Throws<IOException>(() => AtomicFile.ReplaceFolder(_dir["staged"], target));
         AtomicFile.RecoverFolder(target);
         Assert.Equal("the only good copy", File.ReadAllText(Path.Combine(target, "weights")));
+    }
+
+    [Fact]
+    public void Optimizer_state_of_the_wrong_shape_is_refused_not_broadcast()
+    {
+        // Before: copy_ broadcast a [32] tensor into a [5, 32] buffer without a word, and threw ExternalException
+        // for shapes that do not broadcast; a missing "step" threw KeyNotFoundException.
+        using var linear = nn.Linear(32, 5);
+        using var optimizer = new InPlaceAdamW(linear.named_parameters());
+        var good = optimizer.StateDict();
+        var bad = new Dictionary<string, Tensor>(good) { ["exp_avg.weight"] = zeros(32) };
+        var e = Assert.Throws<BertNerException>(() => optimizer.LoadStateDict(bad, "opt.safetensors"));
+        Assert.Equal(BertNerErrorKind.InvalidData, e.Kind);
+        Assert.Contains("'exp_avg.weight' as Float32 [32], not a floating-point [5, 32]", e.Message);
+        bad = new Dictionary<string, Tensor>(good);
+        bad.Remove("step");
+        Assert.Contains("no valid 'step'", Assert.Throws<BertNerException>(() => optimizer.LoadStateDict(bad, "opt.safetensors")).Message);
+        bad = new Dictionary<string, Tensor>(good) { ["exp_avg_sq.bias"] = full(5, float.NaN) };
+        Assert.Contains("NaN or infinite values in 'exp_avg_sq.bias'", Assert.Throws<BertNerException>(() => optimizer.LoadStateDict(bad, "opt.safetensors")).Message);
     }
 }
