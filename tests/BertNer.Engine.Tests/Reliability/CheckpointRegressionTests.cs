@@ -1,6 +1,7 @@
 using BertNer.Checkpoints;
 using BertNer.Testing;
 using BertNer.Tests.Support;
+using BertNer.Tokenization;
 using BertNer.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -50,5 +51,18 @@ public sealed class CheckpointRegressionTests : IDisposable
         Assert.Contains("no valid 'step'", Assert.Throws<BertNerException>(() => optimizer.LoadStateDict(bad, "opt.safetensors")).Message);
         bad = new Dictionary<string, Tensor>(good) { ["exp_avg_sq.bias"] = full(5, float.NaN) };
         Assert.Contains("NaN or infinite values in 'exp_avg_sq.bias'", Assert.Throws<BertNerException>(() => optimizer.LoadStateDict(bad, "opt.safetensors")).Message);
+    }
+
+    [Fact]
+    public void A_vocabulary_with_a_token_twice_is_invalid_data_naming_both_lines()
+    {
+        // Before: Microsoft.ML.Tokenizers threw ArgumentException ("An item with the same key has already been added").
+        Directory.CreateDirectory(_dir["vocab"]);
+        var path = Path.Combine(_dir["vocab"], "vocab.txt");
+        File.WriteAllLines(path, TinyModel.Vocab.Append("john"));
+        var e = Assert.Throws<BertNerException>(() => BertNerTokenizer.FromFolder(_dir["vocab"]));
+        Assert.Equal(BertNerErrorKind.InvalidData, e.Kind);
+        Assert.Equal($"{path}:{TinyModel.Vocab.Length + 1}", e.Target);
+        Assert.Contains($"'john' is already on line {Array.IndexOf(TinyModel.Vocab, "john") + 1}", e.Message);
     }
 }
