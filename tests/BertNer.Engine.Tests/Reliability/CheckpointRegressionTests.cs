@@ -65,4 +65,53 @@ public sealed class CheckpointRegressionTests : IDisposable
         Assert.Equal($"{path}:{TinyModel.Vocab.Length + 1}", e.Target);
         Assert.Contains($"'john' is already on line {Array.IndexOf(TinyModel.Vocab, "john") + 1}", e.Message);
     }
+
+    private string TrainedRun()
+    {
+        using (var m = TinyModel.Create(_dir["tiny-src"])) m.Save(_dir["tiny"]);
+        new Trainer(Options()).Run(ToyData.Sentences(16), null, resume: false);
+        return _dir["run"];
+    }
+
+    private TrainingOptions Options(int epochs = 1) => new()
+    {
+        Model = _dir["tiny"], OutputPath = _dir["run"], Epochs = epochs, LearningRate = 2e-3, BatchSize = 8, Device = "Cpu",
+    };
+
+    [Theory]
+    [InlineData("rng_state.bin", "lacks rng_state.bin")]
+    [InlineData("optimizer.safetensors", "lacks optimizer.safetensors")]
+    public void Resuming_from_a_checkpoint_that_lacks_a_file_says_which(string file, string message)
+    {
+        // Before: FileNotFoundException for rng_state.bin; for optimizer.safetensors "No weights file".
+        var run = TrainedRun();
+        File.Delete(Path.Combine(run, "last", file));
+        var e = Assert.Throws<BertNerException>(() => new Trainer(Options(epochs: 2)).Run(ToyData.Sentences(16), null, resume: true));
+        Assert.Equal(BertNerErrorKind.InvalidData, e.Kind);
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Resuming_with_a_truncated_random_state_is_invalid_data()
+    {
+        // Before: libtorch refused the short state inside set_rng_state (ExternalException).
+        var run = TrainedRun();
+        var rng = Path.Combine(run, "last", Trainer.RngFile);
+        File.WriteAllBytes(rng, File.ReadAllBytes(rng)[..100]);
+        var e = Assert.Throws<BertNerException>(() => new Trainer(Options(epochs: 2)).Run(ToyData.Sentences(16), null, resume: true));
+        Assert.Equal(rng, e.Target);
+        Assert.Contains("holds 100 bytes", e.Message);
+    }
+
+    [Fact]
+    public void Resuming_with_a_label_listed_twice_in_the_state_is_invalid_data()
+    {
+        // Before: LabelMap threw ArgumentException ("An item with the same key has already been added. Key: O").
+        var run = TrainedRun();
+        var state = Path.Combine(run, "last", Trainer.StateFile);
+        File.WriteAllText(state, File.ReadAllText(state).Replace("\"Labels\": [", "\"Labels\": [ \"O\","));
+        var e = Assert.Throws<BertNerException>(() => new Trainer(Options(epochs: 2)).Run(ToyData.Sentences(16), null, resume: true));
+        Assert.Equal(state, e.Target);
+        Assert.Contains("the checkpoint is damaged", e.Message);
+    }
 }
