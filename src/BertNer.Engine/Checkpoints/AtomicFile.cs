@@ -1,3 +1,5 @@
+using BertNer.Testing;
+
 namespace BertNer.Checkpoints;
 
 /// <summary>Files and folders are written whole or not at all: write a temporary sibling, then rename.</summary>
@@ -14,6 +16,7 @@ public static class AtomicFile
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
                 write(fs);
+                FaultHooks.CheckpointWrite?.Invoke("file-data-written", full);
                 fs.Flush(flushToDisk: true);
             }
             File.Move(tmp, full, overwrite: true);
@@ -59,9 +62,12 @@ public static class AtomicFile
     public static void ReplaceFolder(string staged, string path)
     {
         var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+        FaultHooks.CheckpointWrite?.Invoke("folder-built", full);
+        // A ".name.old" left by an earlier crash may be the only copy: put it back before replacing, never delete it blind.
+        RecoverFolder(full);
         var old = OldName(full);
-        if (Directory.Exists(old)) Directory.Delete(old, true);
         if (Directory.Exists(full)) Directory.Move(full, old);
+        FaultHooks.CheckpointWrite?.Invoke("folder-moved-aside", full);
         Directory.Move(staged, full);
         if (Directory.Exists(old)) Directory.Delete(old, true);
     }

@@ -110,7 +110,11 @@ public sealed class BertNerTokenizer
         foreach (var line in File.ReadLines(path))
         {
             var tok = line.TrimEnd('\r', '\n');
-            d.TryAdd(tok, i);
+            // A repeated token has two ids, and the WordPiece library refuses it with an ArgumentException.
+            if (!d.TryAdd(tok, i))
+                throw new BertNerException(BertNerErrorKind.InvalidData,
+                    $"{path}:{i + 1}: the token {MessageText.Quote(tok)} is already on line {d[tok] + 1}; a WordPiece vocabulary lists each token once. Use the vocab.txt that came with the model.",
+                    $"{path}:{i + 1}");
             i++;
         }
         return d;

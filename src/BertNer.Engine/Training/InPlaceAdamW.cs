@@ -92,15 +92,29 @@ public sealed class InPlaceAdamW : IDisposable
 
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, string source)
     {
+        BertNerException Damaged(string what) => new(BertNerErrorKind.InvalidData,
+            $"'{source}' {what}; the checkpoint is damaged or does not belong to this model. Restore the folder, or start the run again in another output folder.", source);
+        if (!state.TryGetValue("step", out var step) || step.numel() != 1 || step.is_floating_point() || step.item<long>() is < 0 or > int.MaxValue)
+            throw Damaged("has no valid 'step' count");
+        // Check everything before copying anything: a half-loaded optimizer must never go on training.
+        using (var scope = NewDisposeScope())
+        foreach (var (name, p, _, _, _) in _groups)
+        {
+            foreach (var key in new[] { "exp_avg." + name, "exp_avg_sq." + name })
+            {
+                if (!state.TryGetValue(key, out var t)) throw Damaged($"has no optimizer state '{key}'");
+                if (!t.shape.SequenceEqual(p.shape) || !t.is_floating_point())
+                    throw Damaged($"has '{key}' as {t.dtype} [{string.Join(", ", t.shape)}], not a floating-point [{string.Join(", ", p.shape)}]");
+                if (!t.isfinite().all().item<bool>()) throw Damaged($"has NaN or infinite values in '{key}'");
+            }
+        }
         using var _ = no_grad();
         foreach (var (name, _, m, v, _) in _groups)
         {
-            if (!state.TryGetValue("exp_avg." + name, out var sm) || !state.TryGetValue("exp_avg_sq." + name, out var sv))
-                throw new BertNerException(BertNerErrorKind.InvalidData, $"'{source}' has no optimizer state for '{name}'; the checkpoint does not belong to this model.", source);
-            m.copy_(sm);
-            v.copy_(sv);
+            m.copy_(state["exp_avg." + name]);
+            v.copy_(state["exp_avg_sq." + name]);
         }
-        Step = (int)state["step"].item<long>();
+        Step = (int)step.item<long>();
     }
 
     public void Dispose()

@@ -5,6 +5,7 @@ using BertNer.Data;
 using BertNer.Evaluation;
 using BertNer.Modeling;
 using BertNer.Runtime;
+using BertNer.Testing;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,8 +29,11 @@ public sealed class Trainer
     private readonly TrainingOptions _o;
     private readonly TrainerEvents _events;
     private readonly Func<string, string> _resolveModel;
-    private StreamWriter? _log;
+    private RunLog? _log;
     private ModelEvaluation? _epochEvaluation;
+    private string _outDir = "", _lastDir = "";
+    // Where last/ stands (epoch done, global step), for messages that must say which checkpoint is intact.
+    private (int Epoch, int Step)? _lastCheckpoint;
 
     public Trainer(TrainingOptions options, TrainerEvents? events = null, Func<string, string>? resolveModel = null)
     {
@@ -44,13 +48,19 @@ public sealed class Trainer
         if (train.Count == 0)
             throw new BertNerException(BertNerErrorKind.InvalidArgument, "No training sentences: pipe NerSentence objects (Import-Conll train.txt | Start-BertNerTraining) or set train_path.", "InputObject");
         TorchRuntime.EnsureLoaded();
-        var outDir = Path.GetFullPath(_o.OutputPath);
-        var lastDir = Path.Combine(outDir, "last");
+        var outDir = _outDir = Path.GetFullPath(_o.OutputPath);
+        var lastDir = _lastDir = Path.Combine(outDir, "last");
         PrepareOutput(outDir, lastDir, resume);
-        using var log = _log = new StreamWriter(new FileStream(Path.Combine(outDir, LogFile), FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        using var log = _log = new RunLog(Path.Combine(outDir, LogFile), Warn);
         var clock = Stopwatch.StartNew();
 
-        TrainingState state = resume ? TrainingState.Load(Path.Combine(lastDir, StateFile)) : new TrainingState();
+        TrainingState state = resume ? LoadCheckpointState(lastDir) : new TrainingState();
+        if (resume)
+        {
+            _lastCheckpoint = (state.Epoch - (state.EpochStep == 0 ? 1 : 0), state.GlobalStep);
+            // A crash between saving last/ and writing metrics.jsonl leaves the file one epoch short: last/ is the truth.
+            if (state.History.Count > 0) Persist(MetricsFile, () => WriteMetrics(outDir, state.History));
+        }
         if (resume && state.Finished && state.Epoch > _o.Epochs)
             Log($"Run in {outDir} already finished {state.History.Count} epoch(s); nothing to resume.");
         var labels = resume ? new LabelMap(state.Labels)
@@ -66,7 +76,7 @@ public sealed class Trainer
         foreach (var w in model.Warnings) Warn(w);
         var net = model.Classifier!;
 
-        TrainingConfigFile.Save(Path.Combine(outDir, ConfigFile), _o, $"BertNer training config, resolved for the run in {outDir}.\nRe-run with: Start-BertNerTraining -ConfigPath {Path.Combine(outDir, ConfigFile)}");
+        Persist(ConfigFile, () => TrainingConfigFile.Save(Path.Combine(outDir, ConfigFile), _o, $"BertNer training config, resolved for the run in {outDir}.\nRe-run with: Start-BertNerTraining -ConfigPath {Path.Combine(outDir, ConfigFile)}"));
 
         int maxLen = Math.Min(_o.MaxLength, model.Config.MaxPositionEmbeddings);
         var encoder = new SentenceEncoder(model.Tokenizer, labels, _o.LabelAllSubtokens, maxLen);
@@ -89,11 +99,9 @@ public sealed class Trainer
         if (resume)
         {
             var optState = SafeTensors.Load(Path.Combine(lastDir, OptimizerFile));
-            optimizer.LoadStateDict(optState, Path.Combine(lastDir, OptimizerFile));
-            foreach (var t in optState.Values) t.Dispose();
-            using var rng = empty(new FileInfo(Path.Combine(lastDir, RngFile)).Length, ScalarType.Byte);
-            rng.bytes = File.ReadAllBytes(Path.Combine(lastDir, RngFile));
-            set_rng_state(rng);
+            try { optimizer.LoadStateDict(optState, Path.Combine(lastDir, OptimizerFile)); }
+            finally { foreach (var t in optState.Values) t.Dispose(); }
+            RestoreRng(Path.Combine(lastDir, RngFile));
         }
         else
         {
@@ -111,7 +119,7 @@ public sealed class Trainer
             var window = Stopwatch.StartNew();
             long windowTokens = 0;
             int windowSteps = 0;
-            Tensor? windowLoss = null;
+            var windowLosses = new List<Tensor>(); // one scalar per step since the last read-back
             Log($"Epoch {state.Epoch}/{_o.Epochs}: {batches.Count} steps of {_o.BatchSize} sentences" + (state.EpochStep > 0 ? $", continuing at step {state.EpochStep + 1}" : ""));
             while (state.EpochStep < batches.Count && state.GlobalStep < totalSteps)
             {
@@ -122,19 +130,15 @@ public sealed class Trainer
                 var loss = step.Run(batch, state.GlobalStep);
                 state.GlobalStep++;
                 state.EpochStep++;
-                windowLoss = windowLoss is null ? loss.MoveToOuterDisposeScope() : AddInto(windowLoss, loss);
+                FaultHooks.AfterTrainingStep?.Invoke(state.GlobalStep, net);
+                windowLosses.Add(loss.MoveToOuterDisposeScope());
                 windowTokens += batch.RealTokens;
                 windowSteps++;
                 state.EpochRealTokens += batch.RealTokens;
                 // Read the loss back (a host sync) only a few times a second, for progress and the log.
                 if (window.Elapsed.TotalSeconds >= 1.0 || state.EpochStep == batches.Count || state.GlobalStep % _o.LoggingSteps == 0)
                 {
-                    double sum = windowLoss.item<float>();
-                    windowLoss.Dispose(); windowLoss = null;
-                    if (!double.IsFinite(sum))
-                        throw new BertNerException(BertNerErrorKind.InvalidData,
-                            $"The training loss became {sum} at step {state.GlobalStep}; training stopped. The last good checkpoint is in '{lastDir}'. Lower the learning rate or check the data.",
-                            "LearningRate");
+                    double sum = ReadBack(windowLosses, state);
                     state.EpochLossSum += sum;
                     state.EpochLossSteps += windowSteps;
                     double tps = windowTokens / Math.Max(1e-9, window.Elapsed.TotalSeconds);
@@ -147,31 +151,33 @@ public sealed class Trainer
                     window.Restart(); windowTokens = 0; windowSteps = 0;
                 }
             }
-            if (windowLoss is not null)
+            if (windowLosses.Count > 0)
             {
-                state.EpochLossSum += windowLoss.item<float>();
+                state.EpochLossSum += ReadBack(windowLosses, state);
                 state.EpochLossSteps += windowSteps;
-                windowLoss.Dispose();
             }
             state.EpochSeconds += epochClock.Elapsed.TotalSeconds;
             if (stopped)
             {
                 Log($"Stopped at step {state.GlobalStep} (epoch {state.Epoch}, step {state.EpochStep}); writing a resumable checkpoint.");
-                SaveLast(model, optimizer, state, lastDir);
+                EnsureFiniteWeights(net, state);
+                Persist("last/", () => SaveLast(model, optimizer, state, lastDir));
                 break;
             }
             var result = FinishEpoch(model, validation, valSet, state, ct);
             state.History.Add(result);
             bool improved = result.F1 is null || state.BestF1 is null || result.F1 > state.BestF1;
             if (improved) { state.BestF1 = result.F1; state.BestEpoch = result.Epoch; }
+            EnsureFiniteWeights(net, state);
             var epochDir = Path.Combine(outDir, $"epoch-{result.Epoch}");
-            model.Save(epochDir);
-            if (improved) model.Save(Path.Combine(outDir, "best"));
+            Persist($"epoch-{result.Epoch}/", () => model.Save(epochDir));
+            if (improved) Persist("best/", () => model.Save(Path.Combine(outDir, "best")));
             state.Epoch++;
             state.EpochStep = 0; state.EpochLossSum = 0; state.EpochLossSteps = 0; state.EpochRealTokens = 0; state.EpochSeconds = 0;
             state.Finished = state.Epoch > _o.Epochs || state.GlobalStep >= totalSteps;
-            SaveLast(model, optimizer, state, lastDir);
-            WriteMetrics(outDir, state.History);
+            Persist("last/", () => SaveLast(model, optimizer, state, lastDir));
+            _lastCheckpoint = (result.Epoch, state.GlobalStep);
+            Persist(MetricsFile, () => WriteMetrics(outDir, state.History));
             try // report.html is a convenience: failing to write it must never cost the run
             {
                 if (improved) bestScores = _epochEvaluation is { } ev ? (ev.Words, EntityConfusion.Count(validation!, ev.WordPredictions)) : null;
@@ -197,10 +203,87 @@ public sealed class Trainer
         };
     }
 
-    private static Tensor AddInto(Tensor acc, Tensor x)
+    /// <summary>
+    /// Reads the window's losses back (one host sync) and returns their sum, added in float32 in step order as before.
+    /// A NaN or infinite loss stops the run naming the first step that had one; last/ is not touched.
+    /// </summary>
+    private double ReadBack(List<Tensor> losses, TrainingState state)
     {
-        acc.add_(x);
-        return acc;
+        float[] values;
+        using (var scope = NewDisposeScope()) values = stack(losses).cpu().data<float>().ToArray();
+        foreach (var t in losses) t.Dispose();
+        losses.Clear();
+        int firstStep = state.GlobalStep - values.Length + 1;
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]))
+                throw Diverged($"the training loss became {values[i]} at step {firstStep + i}", state);
+        float sum = values[0];
+        for (int i = 1; i < values.Length; i++) sum += values[i];
+        return sum;
+    }
+
+    // A step can turn weights NaN while its own loss was finite (an infinite gradient); such weights never reach a checkpoint.
+    private void EnsureFiniteWeights(nn.Module net, TrainingState state)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        foreach (var (name, p) in net.named_parameters())
+            if (!p.isfinite().all().item<bool>())
+                throw Diverged($"the weight '{name}' became NaN or infinite by step {state.GlobalStep}", state);
+    }
+
+    private BertNerException Diverged(string what, TrainingState state) =>
+        new(BertNerErrorKind.InvalidData,
+            $"Training stopped: {what} (epoch {state.Epoch}). {LastCheckpointText()} Continue with -Resume and a lower -LearningRate, or check the data.",
+            "LearningRate");
+
+    private string LastCheckpointText() => _lastCheckpoint is { } c
+        ? $"The last complete checkpoint, '{_lastDir}' (epoch {c.Epoch}, step {c.Step}), is intact."
+        : $"No checkpoint was written yet in '{_outDir}'.";
+
+    /// <summary>Runs a write into the run folder; a full disk or refused access becomes a WriteError that says which checkpoint is intact.</summary>
+    private void Persist(string what, Action write)
+    {
+        try { write(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BertNerException(BertNerErrorKind.WriteError,
+                $"Could not write {what} in '{_outDir}' ({e.Message}); training stopped. {LastCheckpointText()} " +
+                "Free disk space (or make the folder writable) and continue with -Resume, or start again with another -OutputPath.",
+                "OutputPath", e);
+        }
+    }
+
+    /// <summary>last/trainer_state.json, after checking that last/ holds every file a resume reads.</summary>
+    private static TrainingState LoadCheckpointState(string lastDir)
+    {
+        var missing = new[] { StateFile, OptimizerFile, RngFile, "config.json", StateDictFile.SafeTensorsName, "vocab.txt" }
+            .Where(f => !File.Exists(Path.Combine(lastDir, f))).ToList();
+        if (missing.Count > 0)
+            throw new BertNerException(BertNerErrorKind.InvalidData,
+                $"The checkpoint '{lastDir}' lacks {string.Join(", ", missing)}; it was not written by this version of BertNer or was changed by hand. " +
+                "Restore the folder, or start the run again in another output folder.", lastDir);
+        var path = Path.Combine(lastDir, StateFile);
+        var state = TrainingState.Load(path);
+        if (state.Epoch < 1 || state.EpochStep < 0 || state.GlobalStep < 0 || state.Labels.Count == 0
+            || state.Labels.Distinct(StringComparer.Ordinal).Count() != state.Labels.Count || state.Labels.Any(string.IsNullOrEmpty))
+            throw new BertNerException(BertNerErrorKind.InvalidData,
+                $"'{path}' says epoch {state.Epoch}, step {state.EpochStep} of it, {state.GlobalStep} steps in all and the labels {TrainingOptionKey.Format(state.Labels)}; the checkpoint is damaged. " +
+                "Restore the folder, or start the run again in another output folder.", path);
+        return state;
+    }
+
+    private static void RestoreRng(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        using var current = get_rng_state();
+        if (bytes.Length != current.numel())
+            throw new BertNerException(BertNerErrorKind.InvalidData,
+                $"'{path}' holds {bytes.Length} bytes, not the {current.numel()} of a random-number generator state; the checkpoint is damaged. " +
+                "Restore the folder, or start the run again in another output folder.", path);
+        using var rng = empty(bytes.Length, ScalarType.Byte);
+        rng.bytes = bytes;
+        set_rng_state(rng);
     }
 
     private NerEpochResult FinishEpoch(NerModel model, IReadOnlyList<NerSentence>? validation, List<EncodedSentence>? valSet, TrainingState state, CancellationToken ct)
@@ -274,7 +357,16 @@ public sealed class Trainer
 
     private void PrepareOutput(string outDir, string lastDir, bool resume)
     {
-        AtomicFile.RecoverFolder(lastDir);
+        BertNerException NotWritable(Exception e) => new(BertNerErrorKind.WriteError,
+            $"Cannot write to the output folder '{outDir}' ({e.Message}). Choose a writable -OutputPath with free space.", "OutputPath", e);
+        try
+        {
+            // A crash between the two renames of a folder replacement leaves ".name.old" (last/, best/, epoch-N/): put each back.
+            if (Directory.Exists(outDir))
+                foreach (var old in Directory.EnumerateDirectories(outDir, ".*.old"))
+                    AtomicFile.RecoverFolder(Path.Combine(outDir, Path.GetFileName(old)[1..^".old".Length]));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw NotWritable(e); }
         if (resume)
         {
             if (!File.Exists(Path.Combine(lastDir, StateFile)))
@@ -293,26 +385,23 @@ public sealed class Trainer
             foreach (var d in Directory.EnumerateDirectories(outDir, ".*"))
                 if (d.EndsWith(".tmp", StringComparison.Ordinal) || Path.GetFileName(d).StartsWith(".last-staging-", StringComparison.Ordinal))
                     Directory.Delete(d, true);
-            var probe = Path.Combine(outDir, $".write-probe-{Guid.NewGuid():N}");
+            foreach (var f in Directory.EnumerateFiles(outDir, ".*.tmp")) File.Delete(f);
+            var probe = Path.Combine(outDir, $".write-probe-{Guid.NewGuid():N}.tmp");
             File.WriteAllBytes(probe, new byte[4096]);
             File.Delete(probe);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new BertNerException(BertNerErrorKind.WriteError,
-                $"Cannot write to the output folder '{outDir}' ({e.Message}). Choose a writable -OutputPath with free space.", "OutputPath", e);
-        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw NotWritable(e); }
     }
 
     private void Log(string line)
     {
-        _log?.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} {line}");
+        _log?.WriteLine(line);
         _events.Log?.Invoke(line);
     }
 
     private void Warn(string line)
     {
-        _log?.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} WARNING {line}");
+        _log?.WriteLine("WARNING " + line);
         _events.Warning?.Invoke(line);
     }
 }

@@ -63,7 +63,8 @@ public sealed class GetNerEntityCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var t in Text)
+        // $null from the pipeline binds as a null array, not an array holding null: it is still one input (no entities).
+        foreach (var t in Text ?? new string?[] { null })
         {
             _pending.Add(t);
             if (_pending.Count >= Window) Flush();
