@@ -94,12 +94,12 @@ public sealed class InPlaceAdamW : IDisposable
     {
         BertNerException Damaged(string what) => new(BertNerErrorKind.InvalidData,
             $"'{source}' {what}; the checkpoint is damaged or does not belong to this model. Restore the folder, or start the run again in another output folder.", source);
-        if (!state.TryGetValue("step", out var step) || step.numel() != 1 || step.is_floating_point() || step.item<long>() is < 0 or > int.MaxValue)
+        if (!state.TryGetValue("step", out var step) || step.dtype != ScalarType.Int64 || step.numel() != 1 || step.item<long>() is < 0 or > int.MaxValue)
             throw Damaged("has no valid 'step' count");
         // Check everything before copying anything: a half-loaded optimizer must never go on training.
         using (var scope = NewDisposeScope())
-        foreach (var (name, p, _, _, _) in _groups)
         {
+            foreach (var (name, p, _, _, _) in _groups)
             foreach (var key in new[] { "exp_avg." + name, "exp_avg_sq." + name })
             {
                 if (!state.TryGetValue(key, out var t)) throw Damaged($"has no optimizer state '{key}'");

@@ -49,6 +49,8 @@ public sealed class CheckpointRegressionTests : IDisposable
         bad = new Dictionary<string, Tensor>(good);
         bad.Remove("step");
         Assert.Contains("no valid 'step'", Assert.Throws<BertNerException>(() => optimizer.LoadStateDict(bad, "opt.safetensors")).Message);
+        bad = new Dictionary<string, Tensor>(good) { ["step"] = tensor(new[] { 3 }) }; // int32: item<long> would throw
+        Assert.Contains("no valid 'step'", Assert.Throws<BertNerException>(() => optimizer.LoadStateDict(bad, "opt.safetensors")).Message);
         bad = new Dictionary<string, Tensor>(good) { ["exp_avg_sq.bias"] = full(5, float.NaN) };
         Assert.Contains("NaN or infinite values in 'exp_avg_sq.bias'", Assert.Throws<BertNerException>(() => optimizer.LoadStateDict(bad, "opt.safetensors")).Message);
     }

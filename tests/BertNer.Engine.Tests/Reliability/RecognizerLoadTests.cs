@@ -7,9 +7,10 @@ using Xunit.Abstractions;
 namespace BertNer.Tests.Reliability;
 
 /// <summary>
-/// A stream of 100,000 sentences through the entity recognizer, in the windows Get-NerEntities uses (8 batches of
-/// 32), with the tiny model: resident memory, the managed heap and live tensors stay flat from the first 10,000
-/// sentences to the last.
+/// A stream of sentences through the entity recognizer, in the windows Get-NerEntities uses (8 batches of 32), with
+/// the tiny model: resident memory, the managed heap and live tensors stay flat from the first tenth to the last.
+/// 30,000 sentences by default (seconds on an idle machine, a minute for 100,000 on a busy one, where libtorch's
+/// threads spin waiting for a core); BERTNER_LOAD_SENTENCES=100000 gives the figures in docs/reliability.md.
 /// </summary>
 public class RecognizerLoadTests(ITestOutputHelper output)
 {
@@ -17,9 +18,11 @@ public class RecognizerLoadTests(ITestOutputHelper output)
     private static readonly string[] Places = { "Paris", "London", "Berlin" };
 
     [Fact]
-    public void A_hundred_thousand_sentences_stream_through_with_flat_memory()
+    public void A_long_stream_of_sentences_goes_through_with_flat_memory()
     {
-        const int total = 100_000, window = 256, warmUp = 10_000;
+        const int window = 256;
+        int total = int.TryParse(Environment.GetEnvironmentVariable("BERTNER_LOAD_SENTENCES"), out var n) && n >= 10 * window ? n : 30_000;
+        int warmUp = total / 10;
         using var dir = new TempDir();
         using var model = TinyModel.Create(dir["tiny"], seed: 3);
         var recognizer = new EntityRecognizer(model, new RecognizerOptions { BatchSize = 32 });
