@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
-using System.Collections;
+using System.Collections.Specialized;
+using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
 using BertNer.Checkpoints;
@@ -123,8 +124,14 @@ public class WeightsFuzzTests(ITestOutputHelper output)
         var weights = SafeTensors.Load(st);
         File.Delete(st);
         var bin = Path.Combine(folder, StateDictFile.PyTorchName);
-        PyTorchPickler.PickleStateDict(bin, new Hashtable(weights.ToDictionary(kv => (object)kv.Key, kv => (object)kv.Value)));
+        // In name order (a Hashtable's order follows string hashes, which change from process to process).
+        var ordered = new OrderedDictionary();
+        foreach (var (k, t) in weights.OrderBy(kv => kv.Key, StringComparer.Ordinal)) ordered.Add(k, t);
+        PyTorchPickler.PickleStateDict(bin, ordered);
         foreach (var t in weights.Values) t.Dispose();
+        // The zip entries carry the time of writing; a fixed time makes the file, and so every damaged copy, the same each run.
+        using (var zip = ZipFile.Open(bin, ZipArchiveMode.Update))
+            foreach (var entry in zip.Entries) entry.LastWriteTime = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var original = File.ReadAllBytes(bin);
         using (var m = NerModel.Load(folder, device: "Cpu")) Assert.Equal(TinyModel.Labels, m.Labels);
 
