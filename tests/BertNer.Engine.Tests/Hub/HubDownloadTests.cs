@@ -6,18 +6,8 @@ using BertNer.Tests.Support;
 namespace BertNer.Tests.Hub;
 
 /// <summary>Downloading from the loopback hub into the shared cache, and what a second call costs.</summary>
-public sealed class HubDownloadTests : IDisposable
+public sealed class HubDownloadTests : HubTestBase
 {
-    private readonly LoopbackHub _hub = new();
-    private readonly TempDir _dir = new();
-    private string Cache => _dir["hub"];
-
-    public void Dispose()
-    {
-        _hub.Dispose();
-        _dir.Dispose();
-    }
-
     private HubSnapshotResolver Resolver(Action<HubOptions>? tweak = null)
     {
         var o = HubTestModel.Options(_hub.Endpoint, Cache);

@@ -6,18 +6,8 @@ using BertNer.Tests.Support;
 namespace BertNer.Tests.Hub;
 
 /// <summary>What the hub and the network can do wrong, and what the user gets: retries, resumes, and errors that say what to do.</summary>
-public sealed class HubFailureTests : IDisposable
+public sealed class HubFailureTests : HubTestBase
 {
-    private readonly LoopbackHub _hub = new();
-    private readonly TempDir _dir = new();
-    private string Cache => _dir["hub"];
-
-    public void Dispose()
-    {
-        _hub.Dispose();
-        _dir.Dispose();
-    }
-
     private HubSnapshotResolver Resolver(string? token = null, int attempts = 3, Action<HubOptions>? tweak = null)
     {
         var o = HubTestModel.Options(_hub.Endpoint, Cache, token, attempts);

@@ -5,18 +5,8 @@ using BertNer.Tests.Support;
 namespace BertNer.Tests.Hub;
 
 /// <summary>Working from the cache alone: offline mode, an unreachable hub, and a cache that Python's huggingface_hub wrote.</summary>
-public sealed class HubOfflineTests : IDisposable
+public sealed class HubOfflineTests : HubTestBase
 {
-    private readonly LoopbackHub _hub = new();
-    private readonly TempDir _dir = new();
-    private string Cache => _dir["hub"];
-
-    public void Dispose()
-    {
-        _hub.Dispose();
-        _dir.Dispose();
-    }
-
     private HubSnapshotResolver Resolver(string? endpoint = null, bool offline = false, bool checkForUpdates = true)
     {
         var o = HubTestModel.Options(endpoint ?? _hub.Endpoint, Cache);
