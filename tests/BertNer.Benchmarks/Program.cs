@@ -11,7 +11,8 @@ using static TorchSharp.torch;
 
 // The performance benchmark behind docs/performance.md. Usage:
 //   BertNer.Benchmarks <shared-folder> <performance.md> [--quick] [--long]
-// --quick: fewer repeats (a smoke run); --long: also the 2,000-step memory-flatness run.
+// --quick: fewer repeats (a smoke run); --long: also the 2,000-step memory-flatness run;
+// --only <phase>: run one phase (roofline, train-minilm, step-parts, train-base, inference), write nothing.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var shared = Path.GetFullPath(args.Length > 0 ? args[0] : "../shared");
@@ -19,7 +20,7 @@ var report = Path.GetFullPath(args.Length > 1 ? args[1] : "docs/performance.md")
 bool quick = args.Contains("--quick"), longRun = args.Contains("--long");
 int repeats = quick ? 2 : 5;
 var phaseArg = args.SkipWhile(a => a != "--phase").Skip(1).FirstOrDefault();
-var phases = new[] { "roofline", "train-minilm", "train-base", "inference" };
+var phases = new[] { "roofline", "train-minilm", "step-parts", "train-base", "inference" };
 var rows = new List<string>();
 void Row(string section, string what, string value, string note = "")
 {
@@ -35,7 +36,9 @@ if (phaseArg is null)
 {
     var self = Environment.ProcessPath!;
     var dll = System.Reflection.Assembly.GetEntryAssembly()!.Location;
-    foreach (var phase in phases)
+    // --only <phase>: one phase for investigation; docs/performance.md is then left as it is.
+    var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+    foreach (var phase in phases.Where(p => only is null || p == only))
     {
         var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(dll);
@@ -51,7 +54,7 @@ if (phaseArg is null)
         child.WaitForExit();
         if (child.ExitCode != 0) { Console.Error.WriteLine($"phase {phase} failed ({child.ExitCode})"); return 1; }
     }
-    WriteReport();
+    if (only is null) WriteReport();
     return 0;
 }
 TorchRuntime.EnsureLoaded();
@@ -156,7 +159,12 @@ void BenchTraining(string name, NerModel model, int window, int warmup)
         int d2 = done;
         TrainWindow(model, step, ref d2, 0, 200);
         long at200 = Rss();
-        TrainWindow(model, step, ref d2, 200, 1800);
+        // RSS every 200 steps tells a steady leak (a ramp) from allocator high-water marks (steps).
+        for (int k = 200; k < 2000; k += 200)
+        {
+            TrainWindow(model, step, ref d2, k, 200);
+            Console.WriteLine($"  RSS after {k + 200,5} steps: {Rss() / 1048576.0:F0} MB");
+        }
         long at2000 = Rss();
         Row("memory", $"{name}: RSS after 200 / 2,000 training steps", $"{at200 / 1048576.0:F0} / {at2000 / 1048576.0:F0} MB", $"{(at2000 - at200) * 100.0 / at200:+0.0;-0.0}%");
     }
@@ -165,6 +173,41 @@ void BenchTraining(string name, NerModel model, int window, int warmup)
 if (phaseArg == "train-minilm")
     using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
         BenchTraining("MiniLM-L6-H384", model, quick ? 20 : 60, quick ? 10 : 30);
+// ---- where one MiniLM training step spends its time (libtorch CPU ops are synchronous, so a
+// stopwatch around each part is exact)
+if (phaseArg == "step-parts")
+using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
+{
+    var net = model.Classifier!;
+    net.train();
+    manual_seed(42);
+    using var opt = new InPlaceAdamW(net.named_parameters(), 0.9, 0.999, 1e-8, 0.01);
+    var schedule = new LinearSchedule(2e-5, order.Count * 3, 0);
+    var parts = new[] { "forward + loss", "backward", "gradient norm (clipping)", "AdamW update (clip, zero grads)" };
+    var ms = parts.Select(_ => new List<double>()).ToArray();
+    int n = quick ? 30 : 150, warm = 20;
+    for (int k = 0; k < warm + n; k++)
+    {
+        var items = order[k].Select(i => trainSet[i]).ToList();
+        using var batch = Batch.Collate(items, tokenizer.PadId, model.Device);
+        using var scope = NewDisposeScope();
+        var t = new double[parts.Length];
+        var sw = Stopwatch.StartNew();
+        var loss = BertForTokenClassification.Loss(net.forward(batch.InputIds, batch.AttentionMask, null), batch.Labels);
+        t[0] = sw.Elapsed.TotalMilliseconds; sw.Restart();
+        loss.backward();
+        t[1] = sw.Elapsed.TotalMilliseconds; sw.Restart();
+        var clip = opt.ClipScale(1.0);
+        t[2] = sw.Elapsed.TotalMilliseconds; sw.Restart();
+        opt.Update(schedule.At(k), clip, zeroGradients: true);
+        t[3] = sw.Elapsed.TotalMilliseconds;
+        if (k >= warm) for (int j = 0; j < parts.Length; j++) ms[j].Add(t[j]);
+    }
+    double total = ms.Sum(x => x.Average());
+    for (int j = 0; j < parts.Length; j++)
+        Row("step parts", $"MiniLM-L6-H384: {parts[j]}, ms per step", $"{ms[j].Average():F1}", $"{ms[j].Average() * 100 / total:F0}% of {total:F0} ms (mean of {n} steps)");
+}
+
 var baseCfg = new BertConfig { VocabSize = tokenizer.VocabSize, HiddenSize = 768, NumHiddenLayers = 12, NumAttentionHeads = 12, IntermediateSize = 3072, Labels = labels.Labels.ToList() };
 if (phaseArg == "train-base")
     using (var model = NerModel.CreateRandom(baseCfg, tokenizer, 42, "Cpu"))

@@ -17,9 +17,9 @@ public sealed class TrainingStep(BertForTokenClassification net, InPlaceAdamW op
         var logits = net.forward(batch.InputIds, batch.AttentionMask, null);
         var loss = BertForTokenClassification.Loss(logits, batch.Labels);
         loss.backward();
-        if (maxGradNorm > 0) optimizer.ClipGradNorm(maxGradNorm);
-        optimizer.Update(schedule.At(stepsDone));
-        optimizer.ZeroGrad();
+        // Clipping becomes a scale the fused update applies while it reads each gradient (one pass fewer).
+        float clip = maxGradNorm > 0 ? optimizer.ClipScale(maxGradNorm) : 1f;
+        optimizer.Update(schedule.At(stepsDone), clip, zeroGradients: true);
         return loss.detach().MoveToOuterDisposeScope();
     }
 }
