@@ -166,7 +166,7 @@ void BenchTraining(string name, NerModel model, int window, int warmup)
             Console.WriteLine($"  RSS after {k + 200,5} steps: {Rss() / 1048576.0:F0} MB");
         }
         long at2000 = Rss();
-        Row("memory", $"{name}: RSS after 200 / 2,000 training steps", $"{at200 / 1048576.0:F0} / {at2000 / 1048576.0:F0} MB", $"{(at2000 - at200) * 100.0 / at200:+0.0;-0.0}%");
+        Row("memory", $"{name}: RSS after 200 / 2,000 training steps", $"{at200 / 1048576.0:F0} / {at2000 / 1048576.0:F0} MB", $"{(at2000 - at200) * 100.0 / at200:+0.0;-0.0}%; peak {Rss("VmHWM") / 1048576.0:F0} MB; memory handed back {step.Memory.Trims} times in the phase");
     }
 }
 
@@ -183,7 +183,7 @@ using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
     manual_seed(42);
     using var opt = new InPlaceAdamW(net.named_parameters(), 0.9, 0.999, 1e-8, 0.01);
     var schedule = new LinearSchedule(2e-5, order.Count * 3, 0);
-    var parts = new[] { "forward + loss", "backward", "gradient norm (clipping)", "AdamW update (clip, zero grads)" };
+    var parts = new[] { "forward + loss", "backward", "gradient norm (clipping)", "AdamW update (clip scale, zero grads)" };
     var ms = parts.Select(_ => new List<double>()).ToArray();
     int n = quick ? 30 : 150, warm = 20;
     for (int k = 0; k < warm + n; k++)

@@ -17,7 +17,7 @@ namespace BertNer.Training;
 public sealed class InPlaceAdamW : IDisposable
 {
     private readonly (string Name, Parameter Param, Tensor ExpAvg, Tensor ExpAvgSq, bool Decay)[] _groups;
-    private readonly Tensor _scratch;
+    private Tensor? _scratch; // the op-by-op path's denominator buffer (47 MB for MiniLM); the fused path needs none
     // The fused CPU update works on (parameter, offset, length) chunks of at most ChunkSize elements, so
     // the word embeddings (half of MiniLM) spread over all cores and small tensors do not each wait.
     private const int ChunkSize = 1 << 16;
@@ -34,8 +34,6 @@ public sealed class InPlaceAdamW : IDisposable
         _groups = parameters.Where(p => p.Param.requires_grad)
             .Select(p => (p.Name, p.Param, zeros_like(p.Param), zeros_like(p.Param), !IsNoDecay(p.Name)))
             .ToArray();
-        long max = _groups.Max(g => g.Param.numel());
-        _scratch = empty(max, dtype: _groups[0].Param.dtype, device: _groups[0].Param.device);
         _fused = fused && _groups.All(g => g.Param.device_type == DeviceType.CPU && g.Param.dtype == ScalarType.Float32 && g.Param.is_contiguous());
         _chunks = _groups.SelectMany((g, k) => Chunks(k, g.Param.numel())).ToArray();
     }
@@ -116,6 +114,7 @@ public sealed class InPlaceAdamW : IDisposable
             if (decays && _weightDecay != 0) p.mul_(decay);
             m.mul_(beta1).add_(g, alpha: oneMinusBeta1);
             v.mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
+            _scratch ??= empty(_groups.Max(x => x.Param.numel()), dtype: p.dtype, device: p.device).DetachFromDisposeScope();
             var denom = _scratch.narrow(0, 0, p.numel()).view_as(p);
             denom.copy_(v).sqrt_().div_(bc2).add_(eps);
             p.addcdiv_(m, denom, value: negStep);
@@ -186,6 +185,6 @@ public sealed class InPlaceAdamW : IDisposable
     public void Dispose()
     {
         foreach (var g in _groups) { g.ExpAvg.Dispose(); g.ExpAvgSq.Dispose(); }
-        _scratch.Dispose();
+        _scratch?.Dispose();
     }
 }

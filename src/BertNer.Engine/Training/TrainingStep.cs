@@ -1,4 +1,5 @@
 using BertNer.Modeling;
+using BertNer.Runtime;
 using static TorchSharp.torch;
 
 namespace BertNer.Training;
@@ -13,13 +14,21 @@ public sealed class TrainingStep(BertForTokenClassification net, InPlaceAdamW op
     /// <param name="stepsDone">Completed optimizer steps before this one (drives the schedule).</param>
     public Tensor Run(Batch batch, int stepsDone)
     {
-        using var scope = NewDisposeScope();
-        var logits = net.forward(batch.InputIds, batch.AttentionMask, null);
-        var loss = BertForTokenClassification.Loss(logits, batch.Labels);
-        loss.backward();
-        // Clipping becomes a scale the fused update applies while it reads each gradient (one pass fewer).
-        float clip = maxGradNorm > 0 ? optimizer.ClipScale(maxGradNorm) : 1f;
-        optimizer.Update(schedule.At(stepsDone), clip, zeroGradients: true);
-        return loss.detach().MoveToOuterDisposeScope();
+        Tensor result;
+        using (var scope = NewDisposeScope())
+        {
+            var logits = net.forward(batch.InputIds, batch.AttentionMask, null);
+            var loss = BertForTokenClassification.Loss(logits, batch.Labels);
+            loss.backward();
+            // Clipping becomes a scale the fused update applies while it reads each gradient (one pass fewer).
+            float clip = maxGradNorm > 0 ? optimizer.ClipScale(maxGradNorm) : 1f;
+            optimizer.Update(schedule.At(stepsDone), clip, zeroGradients: true);
+            result = loss.detach().MoveToOuterDisposeScope();
+        }
+        Memory.AfterStep(); // after the scope: the step's activations are freed by now
+        return result;
     }
+
+    /// <summary>Hands memory back after an unusually large batch (see <see cref="ResidentMemoryGuard"/>).</summary>
+    public ResidentMemoryGuard Memory { get; } = new();
 }
