@@ -12,9 +12,9 @@ namespace BertNer.Runtime;
 /// shape; an exceptional step makes it jump. So after each step this reads the resident size (one small
 /// /proc read): a rise within the margin (5%, at least 64 MB) just moves the high-water mark; a jump past
 /// it hands free pages back (malloc_trim) and leaves the mark where ordinary steps had it, unless live
-/// memory really grew and the size stays up. (Trimming
-/// whenever the size rose at all was measured: it trimmed after every other step and cost a quarter of
-/// the training speed, because it also returns the pages every ordinary step reuses.)
+/// memory really grew and the size stays up. (Trimming whenever the size rose at all was measured: it
+/// trimmed after every other step and cost a quarter of the training speed, because it also returns
+/// the pages every ordinary step reuses.)
 /// </summary>
 public sealed class ResidentMemoryGuard(double tolerance = 0.05, long minimumGrowth = 64L << 20)
 {

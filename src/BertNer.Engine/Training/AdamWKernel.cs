@@ -11,7 +11,7 @@ namespace BertNer.Training;
 /// _single_tensor_adamw (torch 1.13, as HF ran it), element by element in the same order, in float32 and
 /// with fused multiply-adds where libtorch's kernels use them (add_ with alpha, addcmul_), so the moments
 /// come out bit-identical to the op-by-op version; the parameter can differ in the last bit because
-/// libtorch's vectorised sqrt is not correctly rounded (tested: InPlaceAdamWTests).
+/// libtorch's vectorised sqrt is not correctly rounded (tested: FusedAdamWTests).
 /// </summary>
 internal static unsafe class AdamWKernel
 {

@@ -65,7 +65,10 @@ public sealed class InPlaceAdamW : IDisposable
         double stepSize = lr / bc1;
         using var _ = no_grad();
         using var scope = NewDisposeScope(); // grad handles and scratch views made below
-        if (_fused) UpdateFused(lr, gradScale, zeroGradients, bc2Sqrt, stepSize);
+        // The kernel reads and zeroes gradients in place, so it needs them contiguous (they always are for
+        // BERT; anything else takes the op-by-op path rather than a copy that would not be zeroed).
+        if (_fused && _groups.All(g => g.Param.grad is not { } grad || grad.is_contiguous()))
+            UpdateFused(lr, gradScale, zeroGradients, bc2Sqrt, stepSize);
         else UpdateWithOps(lr, gradScale, zeroGradients, bc2Sqrt, stepSize);
     }
 
@@ -78,7 +81,6 @@ public sealed class InPlaceAdamW : IDisposable
             var (_, p, m, v, _) = _groups[k];
             var g = p.grad;
             if (g is null) continue;
-            if (!g.is_contiguous()) g = g.contiguous(); // never seen for BERT; keeps the kernel's layout assumption safe
             ptrs[k] = (Address(p), Address(g), Address(m), Address(v));
         }
         var withDecay = Coefficients(lr, gradScale, zeroGradients, bc2Sqrt, stepSize, decays: true);
