@@ -65,14 +65,12 @@ public sealed class InPlaceAdamW : IDisposable
         double stepSize = lr / bc1;
         using var _ = no_grad();
         using var scope = NewDisposeScope(); // grad handles and scratch views made below
-        // The kernel reads and zeroes gradients in place, so it needs them contiguous (they always are for
-        // BERT; anything else takes the op-by-op path rather than a copy that would not be zeroed).
-        if (_fused && _groups.All(g => g.Param.grad is not { } grad || grad.is_contiguous()))
-            UpdateFused(lr, gradScale, zeroGradients, bc2Sqrt, stepSize);
-        else UpdateWithOps(lr, gradScale, zeroGradients, bc2Sqrt, stepSize);
+        if (!(_fused && UpdateFused(lr, gradScale, zeroGradients, bc2Sqrt, stepSize)))
+            UpdateWithOps(lr, gradScale, zeroGradients, bc2Sqrt, stepSize);
     }
 
-    private unsafe void UpdateFused(double lr, float gradScale, bool zeroGradients, double bc2Sqrt, double stepSize)
+    /// <summary>The fused update; false (nothing changed) when a gradient is not contiguous.</summary>
+    private unsafe bool UpdateFused(double lr, float gradScale, bool zeroGradients, double bc2Sqrt, double stepSize)
     {
         // Pointers are taken on this thread (TorchSharp calls), the arithmetic runs on all cores.
         var ptrs = new (IntPtr P, IntPtr G, IntPtr M, IntPtr V)[_groups.Length];
@@ -81,6 +79,9 @@ public sealed class InPlaceAdamW : IDisposable
             var (_, p, m, v, _) = _groups[k];
             var g = p.grad;
             if (g is null) continue;
+            // The kernel reads and zeroes gradients in place, so it needs them contiguous (they always are
+            // for BERT; anything else takes the op-by-op path rather than a copy that would not be zeroed).
+            if (!g.is_contiguous()) return false;
             ptrs[k] = (Address(p), Address(g), Address(m), Address(v));
         }
         var withDecay = Coefficients(lr, gradScale, zeroGradients, bc2Sqrt, stepSize, decays: true);
@@ -93,6 +94,7 @@ public sealed class InPlaceAdamW : IDisposable
             AdamWKernel.Run((float*)p + offset, (float*)g + offset, (float*)m + offset, (float*)v + offset, length,
                 _groups[k].Decay ? withDecay : noDecay);
         });
+        return true;
     }
 
     private AdamWKernel.Coefficients Coefficients(double lr, float gradScale, bool zeroGradients, double bc2Sqrt, double stepSize, bool decays) =>
