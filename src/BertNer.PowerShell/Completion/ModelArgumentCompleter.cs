@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using BertNer.Checkpoints.Hub;
 
 namespace BertNer.PowerShell.Completion;
 
@@ -18,9 +17,7 @@ public sealed class ModelArgumentCompleter : IArgumentCompleter
         var results = new List<CompletionResult>();
         foreach (var folder in LocalFolders(word))
             results.Add(new CompletionResult(CompletionText.Quote(folder.Text, wordToComplete ?? ""), folder.Text, CompletionResultType.ProviderContainer, folder.Description));
-        foreach (var model in CachedHubModel.List(new HubOptions().CacheFolder))
-            if (model.Id.StartsWith(word, StringComparison.OrdinalIgnoreCase))
-                results.Add(new CompletionResult(CompletionText.Quote(model.Id, wordToComplete ?? ""), model.Id, CompletionResultType.ParameterValue, $"Hugging Face model in the cache: {model.Folder}"));
+        results.AddRange(HubModelCompleter.CachedModels(wordToComplete ?? "", "Hugging Face model in the cache: "));
         return results;
     }
 
