@@ -195,13 +195,7 @@ function Write-MamlParameter {
     $values = @(Get-ParameterValues $Parameter)
     $typeName = Get-TypeDisplayName $Parameter.ParameterType
     if ($InSet -and $values.Count) {
-        $w.WriteStartElement('command', 'parameterValueGroup', $script:CommandNs)
-        foreach ($v in $values) {
-            $w.WriteStartElement('command', 'parameterValue', $script:CommandNs)
-            $w.WriteAttributeString('required', 'false'); $w.WriteAttributeString('command', 'variableLength', $script:CommandNs, 'false')
-            $w.WriteString($v); $w.WriteEndElement()
-        }
-        $w.WriteEndElement()
+        Write-ParameterValueGroup $w $values
     }
     elseif (-not $isSwitch) {
         $w.WriteStartElement('command', 'parameterValue', $script:CommandNs)
@@ -215,13 +209,19 @@ function Write-MamlParameter {
     $w.WriteElementString('dev', 'defaultValue', $script:DevNs, $default)
     if (-not $InSet -and $values.Count) {
         # Get-Help -Full shows these as "Accepted values".
-        $w.WriteStartElement('command', 'parameterValueGroup', $script:CommandNs)
-        foreach ($v in $values) {
-            $w.WriteStartElement('command', 'parameterValue', $script:CommandNs)
-            $w.WriteAttributeString('required', 'false'); $w.WriteAttributeString('command', 'variableLength', $script:CommandNs, 'false')
-            $w.WriteString($v); $w.WriteEndElement()
-        }
-        $w.WriteEndElement()
+        Write-ParameterValueGroup $w $values
+    }
+    $w.WriteEndElement()
+}
+
+# The list of allowed values of a parameter (a ValidateSet, an enum): the syntax block shows it as
+# {A | B}, Get-Help -Full as "Accepted values".
+function Write-ParameterValueGroup($w, [string[]] $Values) {
+    $w.WriteStartElement('command', 'parameterValueGroup', $script:CommandNs)
+    foreach ($v in $Values) {
+        $w.WriteStartElement('command', 'parameterValue', $script:CommandNs)
+        $w.WriteAttributeString('required', 'false'); $w.WriteAttributeString('command', 'variableLength', $script:CommandNs, 'false')
+        $w.WriteString($v); $w.WriteEndElement()
     }
     $w.WriteEndElement()
 }
