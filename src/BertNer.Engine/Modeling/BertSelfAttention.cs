@@ -30,8 +30,11 @@ public sealed class BertSelfAttention : nn.Module<Tensor, TokenLayout, Tensor>
         using var scope = NewDisposeScope();
         long b = layout.Batch, s = layout.Seq;
         Tensor Heads(Linear proj) => layout.Pad(proj.forward(hidden)).view(b, s, _heads, _headDim).transpose(1, 2);
-        var ctx = nn.functional.scaled_dot_product_attention(
-            Heads(query), Heads(key), Heads(value), layout.KeyMask, training ? _dropout : 0.0);
+        // Training with dropout: libtorch's fused kernel cannot drop out, and its math path keeps three
+        // seq² maps per layer for backward; RecomputedAttention gives the same numbers from a one-byte mask.
+        var ctx = training && _dropout > 0
+            ? RecomputedAttention.Apply(Heads(query), Heads(key), Heads(value), layout.KeyMask, _dropout)
+            : nn.functional.scaled_dot_product_attention(Heads(query), Heads(key), Heads(value), layout.KeyMask, training ? _dropout : 0.0);
         return layout.Unpad(ctx.transpose(1, 2).reshape(b, s, _heads * _headDim)).MoveToOuterDisposeScope();
     }
 }
