@@ -34,6 +34,10 @@ public sealed class InPlaceAdamW : IDisposable
         _groups = parameters.Where(p => p.Param.requires_grad)
             .Select(p => (p.Name, p.Param, zeros_like(p.Param), zeros_like(p.Param), !IsNoDecay(p.Name)))
             .ToArray();
+        // Dense gradient buffers from the start: the fused kernel reads and zeroes them in place, and the
+        // word embeddings' sparse gradient accumulates into one (an undefined grad would become sparse).
+        foreach (var g in _groups)
+            if (g.Param.grad is null) { using var z = zeros_like(g.Param); g.Param.grad = z; }
         _fused = fused && _groups.All(g => g.Param.device_type == DeviceType.CPU && g.Param.dtype == ScalarType.Float32 && g.Param.is_contiguous());
         _chunks = _groups.SelectMany((g, k) => Chunks(k, g.Param.numel())).ToArray();
     }
