@@ -15,6 +15,7 @@ public sealed class TrainingStep(BertForTokenClassification net, InPlaceAdamW op
     public Tensor Run(Batch batch, int stepsDone)
     {
         Tensor result;
+        Memory.BeforeStep(batch.InputIds.shape[0], batch.InputIds.shape[1]);
         using (var scope = NewDisposeScope())
         {
             var logits = net.forward(batch.InputIds, batch.AttentionMask, null);

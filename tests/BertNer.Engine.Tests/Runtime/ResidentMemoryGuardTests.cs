@@ -24,8 +24,11 @@ public class ResidentMemoryGuardTests
         guard.AfterStep(); // the high-water mark of ordinary steps
         long before = ResidentMemoryGuard.ResidentBytes();
 
-        // A "large step": 40 × 8 MB of activations (heap-sized blocks, as attention maps are), then freed.
-        var blocks = Enumerable.Range(0, 40).Select(_ => ones(2_000_000)).ToList();
+        // A "large step": 360 × 0.9 MB of activations (below the 1 MB mmap threshold, so heap blocks), then
+        // freed. Small tensors that stay alive between them (as a step's saved tensors and the optimizer's
+        // do) keep the freed blocks from merging into one free top the heap could shrink.
+        var pinned = new List<Tensor>();
+        var blocks = Enumerable.Range(0, 360).Select(_ => { var b = ones(225_000); pinned.Add(ones(64)); return b; }).ToList();
         long withBlocks = ResidentMemoryGuard.ResidentBytes();
         Assert.True(withBlocks > before + 250_000_000, "the blocks should add about 320 MB (precondition)");
         blocks.ForEach(b => b.Dispose());
@@ -34,6 +37,7 @@ public class ResidentMemoryGuardTests
 
         guard.AfterStep();
         long afterGuard = ResidentMemoryGuard.ResidentBytes();
+        pinned.ForEach(t => t.Dispose());
         Assert.Equal(1, guard.Trims);
         Assert.True(afterGuard < afterFree - 200_000_000,
             $"the guard should hand back most of the 320 MB: {afterFree / 1e6:F0} MB before, {afterGuard / 1e6:F0} MB after");
@@ -47,7 +51,7 @@ public class ResidentMemoryGuardTests
         ResidentMemoryGuard.Trim();
         var guard = new ResidentMemoryGuard();
         guard.AfterStep();
-        var kept = Enumerable.Range(0, 40).Select(_ => ones(2_000_000)).ToList(); // still in use
+        var kept = Enumerable.Range(0, 360).Select(_ => ones(225_000)).ToList(); // still in use
         try
         {
             guard.AfterStep(); // jumped: one trim, which cannot give the live blocks back
@@ -55,5 +59,37 @@ public class ResidentMemoryGuardTests
             Assert.Equal(1, guard.Trims);
         }
         finally { kept.ForEach(b => b.Dispose()); }
+    }
+
+    [SkippableFact]
+    public void Blocks_of_a_megabyte_and_more_go_back_to_the_system_when_freed()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "resident size is read on Linux only");
+        TorchRuntime.EnsureLoaded(); // sets the 1 MB mmap threshold
+        long before = ResidentMemoryGuard.ResidentBytes();
+        var blocks = Enumerable.Range(0, 40).Select(_ => ones(2_000_000)).ToList(); // 40 × 8 MB, like long-batch attention maps
+        long withBlocks = ResidentMemoryGuard.ResidentBytes();
+        Assert.True(withBlocks > before + 250_000_000, "the blocks should add about 320 MB (precondition)");
+        blocks.ForEach(b => b.Dispose());
+        long afterFree = ResidentMemoryGuard.ResidentBytes();
+        Assert.True(afterFree < withBlocks - 250_000_000,
+            $"freed 8 MB blocks should leave without a trim: {withBlocks / 1e6:F0} MB with them, {afterFree / 1e6:F0} MB after");
+    }
+
+    [SkippableFact]
+    public void Free_memory_is_handed_back_before_a_batch_far_longer_than_any_before()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "malloc_trim is called on Linux only");
+        TorchRuntime.EnsureLoaded();
+        var guard = new ResidentMemoryGuard();
+        for (int i = 0; i < ResidentMemoryGuard.WarmUpSteps; i++) guard.BeforeStep(8, 20 + i % 40); // the usual: up to 59 sub-tokens
+        Assert.Equal(0, guard.Trims); // the first batches only set the scale
+        guard.BeforeStep(8, 80); // 1.8× the largest attention size so far: ordinary
+        Assert.Equal(0, guard.Trims);
+        guard.BeforeStep(8, 164); // 4.2×: the epoch's longest batch
+        Assert.Equal(1, guard.Trims);
+        guard.BeforeStep(8, 164); // no longer unusual
+        guard.BeforeStep(8, 40);
+        Assert.Equal(1, guard.Trims);
     }
 }
