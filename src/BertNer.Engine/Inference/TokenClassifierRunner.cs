@@ -1,4 +1,5 @@
 using BertNer.Modeling;
+using BertNer.Runtime;
 using BertNer.Training;
 using static TorchSharp.torch;
 
@@ -22,6 +23,7 @@ public static class TokenClassifierRunner
         try
         {
             using var _ = inference_mode();
+            using var heap = GlibcAllocator.HeapOnly(); // no fresh page faults for each batch's activations
             int done = 0;
             foreach (var chunk in order.Chunk(Math.Max(1, batchSize)))
             {

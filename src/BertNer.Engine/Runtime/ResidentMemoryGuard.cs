@@ -4,7 +4,7 @@ namespace BertNer.Runtime;
 
 /// <summary>
 /// Gives memory back around the rare batch that needs much more of it. Training keeps freed heap memory
-/// in the process on purpose (TorchRuntime turns glibc's trimming off: re-faulting pages every step
+/// in the process on purpose (GlibcAllocator turns glibc's trimming off: re-faulting pages every step
 /// halved the speed), so free pages stay resident. Two moments are worth handing them back:
 /// before a batch far larger than any so far (<see cref="BeforeStep"/>: the epoch's longest batch, whose
 /// attention maps grow with the square of its length, would otherwise add its own memory on top of the
@@ -30,7 +30,7 @@ public sealed class ResidentMemoryGuard(double tolerance = 0.05, long minimumGro
     /// <summary>
     /// Before a batch whose attention maps (batch × seq²) are more than twice the largest so far, hands free
     /// heap pages back first. Such a step's own memory is mostly fresh mappings (blocks ≥ 1 MB, see
-    /// TorchRuntime) on top of whatever the heap holds; without this the epoch's longest batch (8 × 164
+    /// GlibcAllocator) on top of whatever the heap holds; without this the epoch's longest batch (8 × 164
     /// sub-tokens for MiniLM on CoNLL-2003, about 5× the usual attention size) set the peak: 1,042 MB
     /// against 930 MB with it, over the same 1,000 steps. Happens a few times a run, so costs nothing.
     /// </summary>

@@ -18,7 +18,7 @@ public static class TorchRuntime
         lock (Gate)
         {
             if (_ready) return;
-            TuneAllocator();
+            GlibcAllocator.Tune();
             try
             {
                 torch.InitializeDeviceType(DeviceType.CPU);
@@ -78,37 +78,6 @@ public static class TorchRuntime
             default:
                 throw new BertNerException(BertNerErrorKind.InvalidArgument,
                     $"Unknown device '{device}'. Expected Auto, Cpu or Cuda.", "Device");
-        }
-    }
-
-    // glibc's defaults cost twice over here (PLATFORM.md): blocks over its dynamic threshold (up to 32 MB)
-    // come as fresh mmaps whose pages all fault on first touch, and a heap that keeps everything else
-    // fragments: with every block in the heap (M_MMAP_MAX 0, the setting before this one) MiniLM training
-    // held ~300 MB of free pages above its ~610 MB of live memory. Blocks of 1 MB and more now get their
-    // own mapping and go back to the system when freed (the step's larger activations; the epoch's longest
-    // batch no longer raises the resident size for good), smaller ones stay in a heap that is never
-    // trimmed by glibc itself. Training allocates no big block every step any more (sparse embedding
-    // gradients, the in-place AdamW), so the faults this costs are few: measured over 1,000 MiniLM steps,
-    // 7.1 steps/s either way, peak RSS 1,204 → 930 MB together with the embedding and trimming changes.
-    private const int M_TRIM_THRESHOLD = -1;
-    private const int M_MMAP_THRESHOLD = -3;
-    private const int MmapThresholdBytes = 1 << 20;
-
-    [DllImport("libc", EntryPoint = "mallopt")]
-    private static extern int MallOpt(int param, int value);
-
-    private static void TuneAllocator()
-    {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return;
-        if (Environment.GetEnvironmentVariable("BERTNER_NO_MALLOPT") == "1") return;
-        try
-        {
-            MallOpt(M_MMAP_THRESHOLD, MmapThresholdBytes);
-            MallOpt(M_TRIM_THRESHOLD, int.MaxValue);
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            // not glibc (e.g. musl): nothing to tune
         }
     }
 }
