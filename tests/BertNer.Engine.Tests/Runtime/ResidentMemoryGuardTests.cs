@@ -92,4 +92,18 @@ public class ResidentMemoryGuardTests
         guard.BeforeStep(8, 40);
         Assert.Equal(1, guard.Trims);
     }
+
+    [SkippableFact]
+    public void The_longest_batch_is_prepared_for_again_in_the_next_epoch()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "malloc_trim is called on Linux only");
+        TorchRuntime.EnsureLoaded();
+        var guard = new ResidentMemoryGuard();
+        for (int epoch = 1; epoch <= 3; epoch++)
+        {
+            for (int i = 0; i < 200; i++) guard.BeforeStep(8, 20 + i % 40); // the usual: up to 59 sub-tokens
+            guard.BeforeStep(8, 164); // the epoch's longest batch, after many ordinary ones
+            Assert.Equal(epoch, guard.Trims);
+        }
+    }
 }
