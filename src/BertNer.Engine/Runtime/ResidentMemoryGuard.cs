@@ -6,7 +6,7 @@ namespace BertNer.Runtime;
 /// Gives memory back around the rare batch that needs much more of it. Training keeps freed heap memory
 /// in the process on purpose (GlibcAllocator turns glibc's trimming off: re-faulting pages every step
 /// halved the speed), so free pages stay resident. Two moments are worth handing them back:
-/// before a batch far larger than any so far (<see cref="BeforeStep"/>: the epoch's longest batch, whose
+/// before a batch far larger than the recent ones (<see cref="BeforeStep"/>: the epoch's longest batch, whose
 /// attention maps grow with the square of its length, would otherwise add its own memory on top of the
 /// heap's free pages), and after a step that made the resident size jump (<see cref="AfterStep"/>: one
 /// small /proc read per step; a rise within the margin (5%, at least 64 MB) just moves the high-water
