@@ -49,7 +49,7 @@ public static class GlibcAllocator
     /// The heap keeps those pages afterwards; a caller that goes back to training hands them back with
     /// <see cref="ResidentMemoryGuard.Trim"/>. The freed chunks stay in the heap's address space, though,
     /// and serve later large requests before any new mapping, which then stay resident until the guard's
-    /// next trim: one reason a 3-epoch run sits ~30–60 MB higher after the first validation.
+    /// next trim (probably why a 3-epoch run sat 50–70 MB higher after the first validation than before it).
     /// Scopes nest; the outermost one restores the mappings.
     /// </summary>
     public static IDisposable HeapOnly()
