@@ -163,7 +163,7 @@ void BenchTraining(string name, NerModel model, int window, int warmup)
         long at200 = Rss();
         // Live memory: what stays resident once glibc hands free pages back. RSS without that is the
         // allocator's high-water mark, which follows the longest batch seen so far.
-        ResidentMemoryGuard.Trim();
+        GlibcAllocator.Trim();
         long live200 = Rss();
         // RSS every 200 steps tells a steady leak (a ramp) from allocator high-water marks (steps).
         for (int k = 200; k < 2000; k += 200)
@@ -172,7 +172,7 @@ void BenchTraining(string name, NerModel model, int window, int warmup)
             Console.WriteLine($"  RSS after {k + 200,5} steps: {Rss() / 1048576.0:F0} MB");
         }
         long at2000 = Rss();
-        ResidentMemoryGuard.Trim();
+        GlibcAllocator.Trim();
         long live2000 = Rss();
         Row("memory", $"{name}: RSS after 200 / 2,000 training steps", $"{at200 / 1048576.0:F0} / {at2000 / 1048576.0:F0} MB", $"{(at2000 - at200) * 100.0 / at200:+0.0;-0.0}%; peak {Rss("VmHWM") / 1048576.0:F0} MB; memory handed back {step.Memory.Trims} times in the phase");
         Row("memory", $"{name}: live memory after 200 / 2,000 steps (RSS after malloc_trim)", $"{live200 / 1048576.0:F0} / {live2000 / 1048576.0:F0} MB", $"{(live2000 - live200) * 100.0 / live200:+0.0;-0.0}%");

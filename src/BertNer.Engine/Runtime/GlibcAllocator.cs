@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace BertNer.Runtime;
 
 /// <summary>
-/// The process-wide glibc malloc settings libtorch's CPU tensors live with. Training and inference want
+/// The process-wide glibc malloc settings libtorch's CPU tensors live with, and its trimming call. Training and inference want
 /// different ones, so inference switches for its own duration (<see cref="HeapOnly"/>).
 /// Does nothing off glibc (Windows, macOS, musl) or with BERTNER_NO_MALLOPT=1.
 /// </summary>
@@ -31,6 +31,9 @@ public static class GlibcAllocator
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int MallOpt(int param, int value);
 
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
+
     /// <summary>Applies the training settings once per process (TorchRuntime does, before libtorch allocates).</summary>
     public static void Tune()
     {
@@ -47,7 +50,7 @@ public static class GlibcAllocator
     /// keeps none of them, so with training's 1 MB mapping threshold each would fault in fresh pages every
     /// batch: measured on the 3,250 validation sentences, 244 against 336 sentences/s at batch 32.
     /// The heap keeps those pages afterwards; a caller that goes back to training hands them back with
-    /// <see cref="ResidentMemoryGuard.Trim"/>. The freed chunks stay in the heap's address space, though,
+    /// <see cref="Trim"/>. The freed chunks stay in the heap's address space, though,
     /// and serve later large requests before any new mapping, which then stay resident until the guard's
     /// next trim (probably why a 3-epoch run sat 50–70 MB higher after the first validation than before it).
     /// Scopes nest; the outermost one restores the mappings.
@@ -71,12 +74,19 @@ public static class GlibcAllocator
         }
     }
 
-    private static bool TrySet(int param, int value)
+    /// <summary>Asks glibc to return the process's free heap pages to the system (malloc_trim); false where
+    /// that is not possible (not Linux/glibc).</summary>
+    public static bool Trim() => CallGlibc(() => MallocTrim(0)) is not null;
+
+    private static bool TrySet(int param, int value) =>
+        Environment.GetEnvironmentVariable("BERTNER_NO_MALLOPT") != "1" && CallGlibc(() => MallOpt(param, value)) == 1;
+
+    /// <summary>The glibc function's result, or null off Linux or without glibc (e.g. musl).</summary>
+    private static int? CallGlibc(Func<int> call)
     {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return false;
-        if (Environment.GetEnvironmentVariable("BERTNER_NO_MALLOPT") == "1") return false;
-        try { return MallOpt(param, value) == 1; }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; } // not glibc (e.g. musl)
+        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return null;
+        try { return call(); }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return null; }
     }
 
     private sealed class HeapOnlyScope(bool counted) : IDisposable

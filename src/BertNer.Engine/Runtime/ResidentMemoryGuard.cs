@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace BertNer.Runtime;
 
 /// <summary>
@@ -42,7 +40,7 @@ public sealed class ResidentMemoryGuard(double tolerance = 0.05, long minimumGro
         long size = batch * seq * seq;
         bool unusual = _steps >= WarmUpSteps && size > 2 * _recentAttention.Max();
         _recentAttention[_steps++ % _recentAttention.Length] = size;
-        if (unusual && Trim()) Trims++;
+        if (unusual && GlibcAllocator.Trim()) Trims++;
     }
 
     public void AfterStep()
@@ -56,7 +54,7 @@ public sealed class ResidentMemoryGuard(double tolerance = 0.05, long minimumGro
             _highWater = Math.Max(_highWater, rss);
             return;
         }
-        if (!Trim()) { _highWater = rss; return; } // cannot hand back (not glibc): accept the new level
+        if (!GlibcAllocator.Trim()) { _highWater = rss; return; } // cannot hand back (not glibc): accept the new level
         Trims++;
         long after = ResidentBytes();
         if (after - _highWater > margin) _highWater = after; // live memory really grew: the new mark, no trimming step after step
@@ -75,16 +73,5 @@ public sealed class ResidentMemoryGuard(double tolerance = 0.05, long minimumGro
         {
             return 0;
         }
-    }
-
-    [DllImport("libc", EntryPoint = "malloc_trim")]
-    private static extern int MallocTrim(nuint pad);
-
-    /// <summary>Asks glibc to return the process's free heap pages to the system; false where that is not possible (not Linux/glibc).</summary>
-    public static bool Trim()
-    {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return false;
-        try { MallocTrim(0); return true; }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; } // not glibc
     }
 }

@@ -298,7 +298,7 @@ public sealed class Trainer
                 done => _events.Progress?.Invoke(new TrainingProgress("Evaluating", state.Epoch, _o.Epochs, state.GlobalStep, state.TotalSteps,
                     done, valSet.Count, double.NaN, 0, evalClock.Elapsed, null)), CancellationToken.None);
             model.Classifier!.train();
-            ResidentMemoryGuard.Trim(); // validation's activations stayed in the heap (GlibcAllocator.HeapOnly); training does not reuse them
+            GlibcAllocator.Trim(); // validation's activations stayed in the heap (GlibcAllocator.HeapOnly); training does not reuse them
             Log($"Evaluated {valSet.Count} validation sentences in {evalClock.Elapsed.TotalSeconds:F1} s");
         }
         _epochEvaluation = eval;

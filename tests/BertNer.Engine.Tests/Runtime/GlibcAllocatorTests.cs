@@ -73,6 +73,6 @@ public class GlibcAllocatorTests
             Assert.True(MappedBytesAddedBy(8_000_000) < 1_000_000, "the inner scope's end must not restore the mappings while the outer one runs");
         }
         Assert.True(EightMegabyteBlocksGetMapped(), "after HeapOnly 8 MB blocks should be mapped on their own again");
-        ResidentMemoryGuard.Trim();
+        GlibcAllocator.Trim();
     }
 }

@@ -19,7 +19,7 @@ public class ResidentMemoryGuardTests
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "resident size and malloc_trim are read and called on Linux only");
         TorchRuntime.EnsureLoaded(); // the allocator settings training runs with
-        ResidentMemoryGuard.Trim(); // start from a heap without free pages that the blocks below could reuse
+        GlibcAllocator.Trim(); // start from a heap without free pages that the blocks below could reuse
         var guard = new ResidentMemoryGuard();
         guard.AfterStep(); // the high-water mark of ordinary steps
         long before = ResidentMemoryGuard.ResidentBytes();
@@ -48,7 +48,7 @@ public class ResidentMemoryGuardTests
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "resident size and malloc_trim are read and called on Linux only");
         TorchRuntime.EnsureLoaded();
-        ResidentMemoryGuard.Trim();
+        GlibcAllocator.Trim();
         var guard = new ResidentMemoryGuard();
         guard.AfterStep();
         var kept = Enumerable.Range(0, 360).Select(_ => ones(225_000)).ToList(); // still in use
