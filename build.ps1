@@ -96,11 +96,19 @@ function Invoke-Tests {
     Write-Host '== xunit (engine)'
     dotnet test (Join-Path $root 'tests/BertNer.Engine.Tests') -c $Configuration --no-build --nologo `
         --logger 'trx;LogFileName=engine.trx' --logger 'console;verbosity=normal' --results-directory $results | Out-Host
+    $xunitExit = $LASTEXITCODE
     $trx = Get-ChildItem $results -Filter '*.trx' -Recurse | Select-Object -First 1
     $x = @{ passed = 0; failed = 1; skipped = 0 }
     if ($trx) {
-        $c = ([xml](Get-Content $trx.FullName -Raw)).TestRun.ResultSummary.Counters
+        $runSummary = ([xml](Get-Content $trx.FullName -Raw)).TestRun.ResultSummary
+        $c = $runSummary.Counters
         $x = @{ passed = [int]$c.passed; failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; skipped = [int]$c.total - [int]$c.executed }  # VSTest counts xunit skips only as not executed
+        # A crashed test host leaves a summary whose counters show only the tests run before the crash,
+        # none failed: the run's outcome and dotnet's exit code are what say it did not finish.
+        if ($x.failed -eq 0 -and ($runSummary.outcome -in 'Failed', 'Error', 'Aborted', 'Timeout' -or $xunitExit -ne 0)) {
+            Write-Host "xunit did not finish (outcome $($runSummary.outcome), exit code $xunitExit; a crashed test host, see above): counted as one failure."
+            $x.failed = 1
+        }
     } else { Write-Host 'xunit wrote no results: counted as one failure.' }
 
     Write-Host '== Pester (cmdlets)'
