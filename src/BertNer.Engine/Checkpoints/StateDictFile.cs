@@ -33,6 +33,9 @@ public static class StateDictFile
         if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return SafeTensors.Load(path);
         if (!File.Exists(path))
             throw new BertNerException(BertNerErrorKind.ObjectNotFound, $"No weights file at '{path}'.", path);
+        // The unpickler's temporaries stay in this scope until it ends, so none is finalized while libtorch
+        // still uses it; the state dict's own tensors are detached and returned.
+        using var scope = NewDisposeScope();
         Hashtable table;
         try { table = PyTorchUnpickler.UnpickleStateDict(path); }
         catch (Exception e) when (e is not BertNerException)
@@ -42,7 +45,7 @@ public static class StateDictFile
         }
         var d = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (DictionaryEntry e in table)
-            if (e.Key is string k && e.Value is Tensor t) d[k] = t;
+            if (e.Key is string k && e.Value is Tensor t) d[k] = t.DetachFromDisposeScope();
         return d;
     }
 

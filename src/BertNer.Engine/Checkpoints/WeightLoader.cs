@@ -26,6 +26,9 @@ public static class WeightLoader
         {
             foreach (var (name, target) in module.state_dict())
             {
+                // Holds this entry's temporaries (the isfinite() below): a bare one could be finalized while
+                // libtorch still reads it if another thread starts a garbage collection meanwhile.
+                using var scope = NewDisposeScope();
                 var key = Candidates(name).FirstOrDefault(file.ContainsKey);
                 if (key is null)
                 {
@@ -43,7 +46,7 @@ public static class WeightLoader
                 if (t.dtype != target.dtype && !t.is_floating_point())
                     throw new BertNerException(BertNerErrorKind.InvalidData,
                         $"'{sourcePath}': tensor '{key}' has dtype {t.dtype}; expected a floating-point tensor.", sourcePath);
-                using var f = t.to(target.dtype);
+                var f = t.to(target.dtype);
                 if (!f.isfinite().all().item<bool>())
                     throw new BertNerException(BertNerErrorKind.InvalidData,
                         $"'{sourcePath}': tensor '{key}' contains NaN or infinite values; the checkpoint is corrupt. Re-download it or use an earlier checkpoint.", sourcePath);

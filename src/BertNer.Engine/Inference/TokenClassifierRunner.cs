@@ -1,6 +1,7 @@
 using BertNer.Modeling;
 using BertNer.Runtime;
 using BertNer.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace BertNer.Inference;
@@ -11,6 +12,9 @@ namespace BertNer.Inference;
 /// </summary>
 public static class TokenClassifierRunner
 {
+    // Kept for the process: an implicit int → Scalar temporary could be freed mid-call (KeptScalars).
+    private static readonly Scalar IgnoreIndex = BertForTokenClassification.IgnoreIndex;
+
     public static TokenScores[] Run(NerModel model, IReadOnlyList<EncodedSentence> items, int batchSize,
         bool withProbabilities = false, Action<int>? progress = null, CancellationToken ct = default)
     {
@@ -35,7 +39,7 @@ public static class TokenClassifierRunner
                 var flatLoss = nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), batch.Labels.view(-1),
                     ignore_index: BertForTokenClassification.IgnoreIndex, reduction: nn.Reduction.None).view(logits.shape[0], logits.shape[1]);
                 var lossSums = flatLoss.sum(1).cpu().to(ScalarType.Float64).data<double>().ToArray();
-                var counts = batch.Labels.ne(BertForTokenClassification.IgnoreIndex).sum(1).cpu().data<long>().ToArray();
+                var counts = batch.Labels.ne(IgnoreIndex).sum(1).cpu().data<long>().ToArray();
                 long t = logits.shape[1], nl = logits.shape[2];
                 var argmax = logits.argmax(2).cpu().to(ScalarType.Int32).data<int>().ToArray();
                 float[]? probs = withProbabilities ? nn.functional.softmax(logits, 2).cpu().data<float>().ToArray() : null;

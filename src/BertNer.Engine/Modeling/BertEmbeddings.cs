@@ -1,3 +1,4 @@
+using BertNer.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -33,11 +34,13 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor?, TokenLayout, Ten
     {
         using var scope = NewDisposeScope();
         long seq = inputIds.shape[1];
-        var positions = arange(seq, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
-        var x = word_embeddings.forward(inputIds) + position_embeddings.forward(positions);
+        // Explicit Scalars and add(…, alpha): arange(n) and x + y make native Scalars no one keeps (KeptScalars).
+        using Scalar end = seq;
+        var positions = arange(KeptScalars.Zero, end, KeptScalars.One, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
+        var x = word_embeddings.forward(inputIds).add(position_embeddings.forward(positions), KeptScalars.One);
         x = tokenTypeIds is null
-            ? x + token_type_embeddings.weight![0]
-            : x + token_type_embeddings.forward(tokenTypeIds);
+            ? x.add(token_type_embeddings.weight![0], KeptScalars.One)
+            : x.add(token_type_embeddings.forward(tokenTypeIds), KeptScalars.One);
         return dropout.forward(LayerNorm.forward(layout.Unpad(x))).MoveToOuterDisposeScope();
     }
 }

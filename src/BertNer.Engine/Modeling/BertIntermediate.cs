@@ -1,3 +1,5 @@
+using BertNer.Runtime;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -32,6 +34,10 @@ public sealed class BertIntermediate : nn.Module<Tensor, Tensor>
         return y.MoveToOuterDisposeScope();
     }
 
+    // HF's NewGELU: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), op for op, with Scalars that outlive the
+    // calls (number operands would be native temporaries no one keeps, see KeptScalars).
+    private static readonly Scalar Half = 0.5, Three = 3, Cubic = 0.044715, SqrtTwoOverPi = Math.Sqrt(2.0 / Math.PI);
+
     private static Tensor GeluTanh(Tensor x) =>
-        0.5 * x * (1.0 + (Math.Sqrt(2.0 / Math.PI) * (x + 0.044715 * x.pow(3))).tanh());
+        x.mul(Half).mul(x.add(x.pow(Three).mul(Cubic), KeptScalars.One).mul(SqrtTwoOverPi).tanh().add(KeptScalars.One, KeptScalars.One));
 }

@@ -1,3 +1,4 @@
+using BertNer.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -23,6 +24,7 @@ public sealed class BertResidualOutput : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        return LayerNorm.forward(dropout.forward(dense.forward(hidden)) + residual).MoveToOuterDisposeScope();
+        // add(…, alpha) rather than +, whose hidden alpha Scalar no one keeps (KeptScalars).
+        return LayerNorm.forward(dropout.forward(dense.forward(hidden)).add(residual, KeptScalars.One)).MoveToOuterDisposeScope();
     }
 }

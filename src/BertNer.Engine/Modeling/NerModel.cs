@@ -129,12 +129,13 @@ public sealed class NerModel : IDisposable
         using var _ = no_grad();
         foreach (var (name, p) in module.named_parameters())
         {
-            if (name.Contains("LayerNorm.weight")) p.fill_(1);
+            if (name.Contains("LayerNorm.weight")) p.fill_(KeptScalars.One);
             else if (name.EndsWith("bias")) p.zero_();
             else p.normal_(0, c.InitializerRange, g);
         }
         foreach (var (name, p) in module.named_parameters())
-            if (name.EndsWith("word_embeddings.weight")) p[c.PadTokenId].zero_();
+            if (name.EndsWith("word_embeddings.weight"))
+                using (var padRow = p[c.PadTokenId]) padRow.zero_(); // held: a bare temporary could be finalized mid-call
     }
 
     // Building the model would allocate whatever config.json says (num_hidden_layers: 1000000000) before any shape

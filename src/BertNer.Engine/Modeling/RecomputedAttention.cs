@@ -1,3 +1,5 @@
+using BertNer.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace BertNer.Modeling;
@@ -27,6 +29,7 @@ public sealed class RecomputedAttention : autograd.SingleTensorFunction<Recomput
         var (q, k, v, keyMask, p) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (double)vars[4]);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
+        using Scalar keepProbability = 1 - p; // a Scalar that outlives the calls (KeptScalars)
         var weights = Weights(q, k, keyMask);
         // The draw scaled_dot_product_attention's dropout makes: the same generator calls on the same shape.
         var noise = empty_like(weights).bernoulli_(1 - p);
@@ -35,24 +38,30 @@ public sealed class RecomputedAttention : autograd.SingleTensorFunction<Recomput
         var keep = noise.to(ScalarType.Bool).MoveToOuterDisposeScope();
         ctx.save_for_backward([q, k, v, keyMask, keep]);
         ctx.save_data("p", p);
-        return (weights * noise.div_(1 - p)).matmul(v).MoveToOuterDisposeScope();
+        return (weights * noise.div_(keepProbability)).matmul(v).MoveToOuterDisposeScope();
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
+        using var scope = NewDisposeScope(); // first: the saved tensors' wrappers are made here too
         var saved = ctx.get_saved_variables();
         double p = (double)ctx.get_data("p");
-        using var scope = NewDisposeScope();
+        using Scalar keepProbability = 1 - p;
         using var __ = enable_grad();
         var q = saved[0].detach().requires_grad_();
         var k = saved[1].detach().requires_grad_();
         var v = saved[2].detach().requires_grad_();
         // Bernoulli's 1.0/0.0 divided by (1 - p) is exactly the noise the forward multiplied by.
-        var noise = saved[4].to(ScalarType.Float32).div_(1 - p);
+        var noise = saved[4].to(ScalarType.Float32).div_(keepProbability);
         var output = (Weights(q, k, saved[3]) * noise).matmul(v);
         var grads = autograd.grad([output], [q, k, v], [gradOutput]);
+        GC.KeepAlive(gradOutput); // TorchSharp's wrapper; with no scope outside, only this reference holds it
         var result = new List<Tensor> { grads[0], grads[1], grads[2], null!, null! };
         foreach (var g in grads) g.MoveToOuterDisposeScope();
+        // TorchSharp hands libtorch only the gradients' handles and copies them after this method returns;
+        // without an outer scope nothing would reference the wrappers then, and a finalizer could free them
+        // first. The context lives as long as the graph node, so it keeps them reachable.
+        ctx.save_data("gradients", result);
         return result;
     }
 
@@ -60,9 +69,9 @@ public sealed class RecomputedAttention : autograd.SingleTensorFunction<Recomput
     /// d^-¼, the boolean mask turned into 0/−∞ and added in place, softmax.</summary>
     private static Tensor Weights(Tensor q, Tensor k, Tensor keyMask)
     {
-        double s = Math.Sqrt(1.0 / Math.Sqrt(q.shape[^1]));
-        var scores = (q * s).matmul(k.transpose(-2, -1) * s);
-        if (keyMask.numel() > 0) scores.add_(where(keyMask.logical_not(), double.NegativeInfinity, 0.0));
+        using Scalar s = Math.Sqrt(1.0 / Math.Sqrt(q.shape[^1]));
+        var scores = q.mul(s).matmul(k.transpose(-2, -1).mul(s));
+        if (keyMask.numel() > 0) scores.add_(where(keyMask.logical_not(), double.NegativeInfinity, 0.0), KeptScalars.One);
         return scores.softmax(-1);
     }
 }

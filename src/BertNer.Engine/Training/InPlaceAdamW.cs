@@ -124,7 +124,7 @@ public sealed class InPlaceAdamW : IDisposable
             v.mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
             _scratch ??= empty(_groups.Max(x => x.Param.numel()), dtype: p.dtype, device: p.device).DetachFromDisposeScope();
             var denom = _scratch.narrow(0, 0, p.numel()).view_as(p);
-            denom.copy_(v).sqrt_().div_(bc2).add_(eps);
+            denom.copy_(v).sqrt_().div_(bc2).add_(eps, KeptScalars.One);
             p.addcdiv_(m, denom, value: negStep);
             if (zeroGradients) g.zero_();
         }
@@ -147,7 +147,7 @@ public sealed class InPlaceAdamW : IDisposable
         using var scope = NewDisposeScope();
         using Scalar max = maxNorm, tiny = 1e-6, one = 1.0;
         var total = GradNorm();
-        return full_like(total, max).div_(total + tiny).clamp_max_(one).item<float>();
+        return full_like(total, max).div_(total.add(tiny, one)).clamp_max_(one).item<float>();
     }
 
     /// <summary>The optimizer state as named tensors (for checkpoints).</summary>
