@@ -27,7 +27,9 @@ public sealed class FuzzRun(string target, ITestOutputHelper output)
     {
         Cases++;
         var clock = Stopwatch.StartNew();
-        var task = Task.Factory.StartNew(run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        // The case's own thread has no tensor scope of the test's (TensorScopePerTestAttribute), so it opens one.
+        var task = Task.Factory.StartNew(() => { using var scope = TorchSharp.torch.NewDisposeScope(); run(); },
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         bool finished;
         try { finished = task.Wait(TimeSpan.FromSeconds(timeLimitSeconds)); }
         catch (AggregateException) { finished = true; }
