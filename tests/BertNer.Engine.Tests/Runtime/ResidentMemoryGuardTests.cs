@@ -62,6 +62,37 @@ public class ResidentMemoryGuardTests
     }
 
     [SkippableFact]
+    public void A_resident_size_creeping_up_in_rises_below_the_margin_is_handed_back()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "resident size and malloc_trim are read and called on Linux only");
+        TorchRuntime.EnsureLoaded();
+        GlibcAllocator.Trim();
+        var guard = new ResidentMemoryGuard(settleSteps: 1);
+        guard.AfterStep(); // the level of ordinary steps
+        long level = ResidentMemoryGuard.ResidentBytes();
+        long margin = Math.Max(32L << 20, (long)(level * 0.04));
+        var pinned = new List<Tensor>();
+        try
+        {
+            // Each "step" a little longer than any before: 20 more 0.9 MB heap blocks (kept apart by small live
+            // tensors, as in a real step), freed again, so the heap keeps about 18 MB more free pages each time:
+            // every rise is below the margin, their sum is not. A level that followed each rise never trimmed
+            // (checked: 0 trims with settleSteps: int.MaxValue).
+            for (int step = 1; step <= 6; step++)
+            {
+                var blocks = Enumerable.Range(0, 20 * step).Select(_ => { var b = ones(225_000); pinned.Add(ones(64)); return b; }).ToList();
+                blocks.ForEach(b => b.Dispose());
+                guard.AfterStep();
+            }
+            long end = ResidentMemoryGuard.ResidentBytes();
+            Assert.True(guard.Trims >= 2, $"{guard.Trims} trims");
+            Assert.True(end - level <= margin,
+                $"resident size {(end - level) / 1e6:F0} MB above the level after 6 growing steps; the margin is {margin / 1e6:F0} MB");
+        }
+        finally { pinned.ForEach(t => t.Dispose()); }
+    }
+
+    [SkippableFact]
     public void Free_memory_is_handed_back_before_a_batch_far_longer_than_any_before()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "malloc_trim is called on Linux only");
