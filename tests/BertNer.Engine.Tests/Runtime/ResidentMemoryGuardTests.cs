@@ -85,7 +85,7 @@ public class ResidentMemoryGuardTests
                 guard.AfterStep();
             }
             long end = ResidentMemoryGuard.ResidentBytes();
-            Assert.True(guard.Trims >= 2, $"{guard.Trims} trims");
+            Assert.True(guard.Trims >= 1, $"{guard.Trims} trims"); // how many depends on the heap earlier tests left: 1 in one of 13 suite runs, 2 or more otherwise
             Assert.True(end - level <= margin,
                 $"resident size {(end - level) / 1e6:F0} MB above the level after 6 growing steps; the margin is {margin / 1e6:F0} MB");
         }
