@@ -67,10 +67,12 @@ public class ResidentMemoryGuardTests
         Skip.IfNot(OperatingSystem.IsLinux(), "resident size and malloc_trim are read and called on Linux only");
         TorchRuntime.EnsureLoaded();
         GlibcAllocator.Trim();
-        var guard = new ResidentMemoryGuard(settleSteps: 1);
+        const double tolerance = 0.04;
+        const long minimumGrowth = 32L << 20;
+        var guard = new ResidentMemoryGuard(tolerance, minimumGrowth, settleSteps: 1);
         guard.AfterStep(); // the level of ordinary steps
         long level = ResidentMemoryGuard.ResidentBytes();
-        long margin = Math.Max(32L << 20, (long)(level * 0.04));
+        long margin = Math.Max(minimumGrowth, (long)(level * tolerance));
         var pinned = new List<Tensor>();
         try
         {
