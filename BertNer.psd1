@@ -29,7 +29,6 @@
     PrivateData          = @{
         PSData = @{
             Tags       = @('NER', 'BERT', 'NLP', 'TorchSharp', 'MachineLearning')
-            ProjectUri = 'https://example.invalid/bertner'
         }
     }
 }

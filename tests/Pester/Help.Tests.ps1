@@ -26,6 +26,14 @@ Describe 'Help for <Name>' -ForEach $cmdlets {
         $help.Synopsis | Should -Not -Match '\[-\w+'
     }
 
+    It 'links only to addresses that exist (no placeholder; Get-Help -Online names the missing URI instead of opening a dead page)' {
+        # There is no public help site: related links name topics, and any address given must be a real https URL.
+        foreach ($link in @($help.relatedLinks.navigationLink)) {
+            if ($link.uri) { $link.uri | Should -Match '^https://' ; $link.uri | Should -Not -Match 'example\.(invalid|com|org)' }
+        }
+        { Get-Help $Name -Online -ErrorAction Stop } | Should -Throw -ExpectedMessage '*URI*'
+    }
+
     It 'has a description' {
         ($help.description.Text -join "`n").Trim().Length | Should -BeGreaterThan 80
     }
@@ -115,5 +123,15 @@ Describe 'Help topics and sources' {
         $md = Join-Path $TestDrive 'Export-Conll.md'
         (Get-Content (Join-Path $helpFolder 'Export-Conll.md') -Raw) -replace '(?s)(### Example 2[^\n]*\n)```powershell.*?```', '$1' | Set-Content $md
         { Read-MarkdownHelp $md } | Should -Throw -ExpectedMessage "*Export-Conll.md:*'Example 2*needs a closed fenced code block*"
+    }
+}
+
+Describe 'Module manifest' {
+    It 'carries no placeholder address (the Gallery and Get-Help would show it)' {
+        $manifest = Import-PowerShellDataFile (Join-Path $env:BERTNER_REPO 'BertNer.psd1')
+        foreach ($key in 'ProjectUri', 'LicenseUri', 'IconUri', 'HelpInfoURI') {
+            $value = $manifest.PrivateData.PSData[$key] ?? $manifest[$key]
+            if ($value) { $value | Should -Not -Match 'example\.(invalid|com|org)|localhost' -Because "$key is shown to users" }
+        }
     }
 }
