@@ -1,7 +1,7 @@
 # Makes one symbol-version requirement of an ELF shared library weak, so the dynamic loader accepts a
 # system libstdc++ that lacks it. Used by build.ps1 on the *staged* copy of libLibTorchSharp.so only:
 # TorchSharp 0.107 was built with GCC 13 and asks for GLIBCXX_3.4.32, whose only symbol
-# (_ZSt21ios_base_library_initv) is a marker nothing relocates (see ../shared/PLATFORM.md).
+# (_ZSt21ios_base_library_initv) is a marker nothing relocates (docs/design.md, "libstdc++: GLIBCXX_3.4.32").
 
 function Test-SystemHasSymbolVersion {
     <# True when the system libstdc++ already provides the version (then nothing needs patching). #>

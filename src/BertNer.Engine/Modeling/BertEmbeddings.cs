@@ -19,8 +19,8 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor?, TokenLayout, Ten
     {
         // Sparse gradient: backward hands over the looked-up rows only, which accumulate into the dense
         // gradient buffer InPlaceAdamW keeps (same sums in the same order, so the same bits). The dense
-        // form allocated a 47 MB (MiniLM) zero-filled temporary every step, the one block that made the
-        // allocator either slow (fresh pages every step) or bloated (kept in the heap).
+        // form is a 47 MB (MiniLM) zero-filled temporary every step, a block the allocator can only make
+        // slow (fresh pages every step) or bloated (kept in the heap).
         word_embeddings = nn.Embedding(c.VocabSize, c.HiddenSize, padding_idx: c.PadTokenId, sparse: true);
         position_embeddings = nn.Embedding(c.MaxPositionEmbeddings, c.HiddenSize);
         token_type_embeddings = nn.Embedding(c.TypeVocabSize, c.HiddenSize);

@@ -9,15 +9,13 @@ namespace BertNer.Runtime;
 /// </summary>
 public static class GlibcAllocator
 {
-    // glibc's defaults cost twice over here (PLATFORM.md): blocks over its dynamic threshold (up to 32 MB)
-    // come as fresh mmaps whose pages all fault on first touch, and a heap that keeps everything else
-    // fragments: with every block in the heap (M_MMAP_MAX 0, the setting before this one) MiniLM training
-    // held ~300 MB of free pages above its ~610 MB of live memory. Blocks of 1 MB and more now get their
-    // own mapping and go back to the system when freed (the step's larger activations; the epoch's longest
-    // batch no longer raises the resident size for good), smaller ones stay in a heap that is never
-    // trimmed by glibc itself. Training allocates no big block every step any more (sparse embedding
-    // gradients, the in-place AdamW), so the faults this costs are few: measured over 1,000 MiniLM steps,
-    // 7.1 steps/s either way, peak RSS 1,204 → 930 MB together with the embedding and trimming changes.
+    // glibc's defaults cost twice over in training (docs/design.md, "glibc allocator settings"): blocks over
+    // its dynamic threshold (up to 32 MB) come as fresh mmaps whose pages all fault on first touch, and a
+    // heap that keeps every block fragments and holds many free pages. So blocks of 1 MB and more get their
+    // own mapping and go back to the system when freed (the step's larger activations, the epoch's longest
+    // batch), and smaller ones stay in a heap glibc never trims itself (ResidentMemoryGuard decides when).
+    // Training allocates no big block every step (sparse embedding gradients, the in-place AdamW), so the
+    // faults this costs are few. The measurements: docs/performance.md, "History of the speed work".
     private const int M_TRIM_THRESHOLD = -1;
     private const int M_MMAP_THRESHOLD = -3;
     private const int M_MMAP_MAX = -4;
@@ -48,12 +46,11 @@ public static class GlibcAllocator
     /// Until disposed, serves every block from the heap, however large. Inference allocates the same few
     /// large activations batch after batch (a batch of 32 sentences: several 2–8 MB blocks per layer) and
     /// keeps none of them, so with training's 1 MB mapping threshold each would fault in fresh pages every
-    /// batch: measured on the 3,250 validation sentences, 244 against 336 sentences/s at batch 32.
+    /// batch, a large part of inference's time (docs/performance.md).
     /// The heap keeps those pages afterwards; a caller that goes back to training hands them back with
     /// <see cref="Trim"/>. The freed chunks stay in the heap's address space, though,
     /// and serve later large requests before any new mapping, which then stay resident until the guard's
-    /// next trim (probably why a 3-epoch run sat 50–70 MB higher after the first validation than before it).
-    /// Scopes nest; the outermost one restores the mappings.
+    /// next trim. Scopes nest; the outermost one restores the mappings.
     /// </summary>
     public static IDisposable HeapOnly()
     {

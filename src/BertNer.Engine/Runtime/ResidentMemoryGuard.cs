@@ -3,14 +3,14 @@ namespace BertNer.Runtime;
 /// <summary>
 /// Gives memory back around the rare batch that needs much more of it. Training keeps freed heap memory
 /// in the process on purpose (GlibcAllocator turns glibc's trimming off: re-faulting pages every step
-/// halved the speed), so free pages stay resident. Two moments are worth handing them back:
+/// is slow), so free pages stay resident. Two moments are worth handing them back:
 /// before a batch far larger than the recent ones (<see cref="BeforeStep"/>: the epoch's longest batch, whose
 /// attention maps grow with the square of its length, would otherwise add its own memory on top of the
 /// heap's free pages), and after a step that left the resident size past a margin (4%, at least 32 MB)
 /// above the level of ordinary steps (<see cref="AfterStep"/>: one small /proc read per step; a trim hands
-/// free pages back with malloc_trim). Trimming whenever the size rose at all was measured: it trimmed after
-/// every other step and cost a quarter of the training speed, because it also returns the pages every
-/// ordinary step reuses.
+/// free pages back with malloc_trim). Not whenever the size rises at all: that also returns the pages every
+/// ordinary step reuses, and each trim costs the next steps page faults (docs/design.md, "The resident-memory
+/// guard"; figures in docs/performance.md).
 /// </summary>
 /// <param name="settleSteps">Steps whose resident size sets the level: the first steps' working sets differ.</param>
 public sealed class ResidentMemoryGuard(double tolerance = 0.04, long minimumGrowth = 32L << 20, int settleSteps = ResidentMemoryGuard.SettleSteps)
@@ -35,9 +35,8 @@ public sealed class ResidentMemoryGuard(double tolerance = 0.04, long minimumGro
     /// <see cref="WarmUpSteps"/> batches, hands free heap pages back first. Such a step's own memory is
     /// mostly fresh mappings (blocks ≥ 1 MB, see GlibcAllocator) on top of whatever the heap holds; without
     /// this the epoch's longest batch (8 × 164 sub-tokens for MiniLM on CoNLL-2003, about 5× the usual
-    /// attention size) set the peak: 1,042 MB against 930 MB with it, over the same 1,000 steps. Recent
-    /// batches, not all so far: the same batch comes back every epoch, and a 3-epoch run that compared
-    /// against the whole run trimmed only in epoch 1 (peak 990 MB there, 1,131 MB in epochs 2 and 3).
+    /// attention size) sets the run's peak. Recent batches, not all so far: the same batch comes back every
+    /// epoch, and a comparison with the whole run would trim in the first epoch only.
     /// Happens a few times an epoch, so costs nothing.
     /// </summary>
     public void BeforeStep(long batch, long seq)
@@ -51,14 +50,10 @@ public sealed class ResidentMemoryGuard(double tolerance = 0.04, long minimumGro
     /// <summary>
     /// After a step: past the margin above the level ordinary steps set, hands free pages back, and keeps the
     /// level unless live memory really grew and the size stays up. Within the first <c>settleSteps</c> a rise
-    /// inside the margin raises the level; after them it does not. A level that followed every rise let the
-    /// size creep up in steps below the margin as longer batches left pages behind (880 → 930 MB between
-    /// training steps 200 and 2,000 of the benchmark); now the size stays within the margin of the level.
-    /// Each trim costs page faults while the next steps take the pages back, so the level comes from 200
-    /// steps, not 50: over 1,000 MiniLM steps (two runs each) the level of 50 steps trimmed 220 times, took
-    /// 10× the page faults and ran at 6.39 steps/s for an 844 MB peak; the level of 200 steps trims ~40
-    /// times, 3.5× the faults, 6.73 steps/s, 879–902 MB; following every rise, 1 trim, 7.01 steps/s,
-    /// 917–922 MB.
+    /// inside the margin raises the level; after them it does not, so the size cannot creep up in steps below
+    /// the margin as longer batches leave pages behind. Each trim costs page faults while the next steps
+    /// take the pages back, so the level comes from 200 steps, not fewer: a level from the first 50 steps
+    /// trims several times as often for a noticeably slower run (figures in docs/performance.md).
     /// </summary>
     public void AfterStep()
     {

@@ -3,9 +3,9 @@ namespace BertNer.Runtime;
 /// <summary>
 /// A parallel for over one helper thread per extra core, for the few loops BertNer runs in managed code
 /// between libtorch calls (the fused AdamW update). Parallel.For would do, but the .NET thread pool's
-/// workers spin for a while after each job and steal the cores from libtorch's OpenMP threads: measured
-/// here, forward+backward slowed by ~15% right after a Parallel.For. These helpers block in the kernel
-/// (no spinning) as soon as the work is taken.
+/// workers spin for a while after each job and steal the cores from libtorch's OpenMP threads, which
+/// slows the next forward+backward (docs/design.md, "OpenMP and thread settings"; figure in
+/// docs/performance.md). These helpers block in the kernel (no spinning) as soon as the work is taken.
 /// </summary>
 public static class SleepingParallel
 {

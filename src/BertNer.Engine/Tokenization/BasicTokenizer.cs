@@ -16,7 +16,7 @@ public sealed record BasicWord(string Text, int[] CharStart, int[] CharEnd)
 /// <summary>
 /// Hugging Face's BasicTokenizer (clean control chars, split CJK, NFC, whitespace, lower-case + accent strip,
 /// split punctuation), re-done here because Microsoft.ML.Tokenizers' version drops characters and drifts
-/// offsets (see PLATFORM.md). Every output char keeps the exact span of input it came from.
+/// offsets (docs/design.md, "The tokenizer"). Every output char keeps the exact span of input it came from.
 /// </summary>
 public sealed class BasicTokenizer(TokenizerSettings settings)
 {

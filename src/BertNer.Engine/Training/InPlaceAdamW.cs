@@ -10,7 +10,7 @@ namespace BertNer.Training;
 /// <summary>
 /// torch.optim.AdamW's math (decoupled weight decay, bias correction) with state buffers kept across
 /// steps and every update done in place. TorchSharp's AdamW allocates temporaries per parameter per
-/// step, which on these machines costs more than forward+backward (see PLATFORM.md); on the CPU the
+/// step, which costs more than forward+backward (docs/design.md, "AdamW"); on the CPU the
 /// whole update is one fused pass (<see cref="AdamWKernel"/>).
 /// Biases and LayerNorm weights get no weight decay, as in the HF Trainer.
 /// </summary>

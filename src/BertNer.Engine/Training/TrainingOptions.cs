@@ -2,7 +2,8 @@ namespace BertNer.Training;
 
 /// <summary>
 /// Everything a training run needs, bound from YAML and from cmdlet parameters, validated once and saved
-/// resolved into the run folder. Defaults are the Hugging Face course recipe behind the seed table.
+/// resolved into the run folder. Defaults are the Hugging Face course recipe (lr 2e-5, batch 8, seed 42, 3 epochs):
+/// the recipe of the Hugging Face reference run on CoNLL-2003 that docs/results.md compares BertNer's result with.
 /// </summary>
 public sealed class TrainingOptions
 {
