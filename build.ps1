@@ -12,7 +12,7 @@
 [CmdletBinding()]
 param(
     [ValidateSet('Release', 'Debug')] [string] $Configuration = 'Release',
-    # Which TorchSharp package supplies libtorch. CUDA packages are not served on the CPU build machines.
+    # Which TorchSharp package supplies libtorch. The CUDA ones are several GB and need their NuGet packages to be reachable.
     [ValidateSet('Cpu', 'CudaLinux', 'CudaWindows')] [string] $Backend = 'Cpu',
     [switch] $Test,
     [switch] $Demo,
@@ -82,7 +82,7 @@ function Get-PesterModule {
     $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
     $psd1 = Join-Path $packages "pester/$version/tools/Pester.psd1"
     if (-not (Test-Path $psd1)) {
-        # The PowerShell Gallery is unreachable here; Pester comes from NuGet.
+        # Pester comes from NuGet (a restore), so the build needs no PowerShell Gallery access.
         Invoke-Native 'restore Pester' { dotnet restore (Join-Path $root 'tests/Pester/PesterRestore.csproj') --nologo -v quiet }
     }
     return $psd1
