@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 // The performance benchmark behind docs/performance.md. Usage:
 //   BertNer.Benchmarks <shared-folder> <performance.md> [--quick] [--long]
 // --quick: fewer repeats (a smoke run); --long: also the 2,000-step memory-flatness run;
-// --only <phase>: run one phase (roofline, train-minilm, step-parts, train-base, inference), write nothing.
+// --only <phase>: run one phase (roofline, train-minilm, step-parts, train-base, train-run, inference), write nothing.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var shared = Path.GetFullPath(args.Length > 0 ? args[0] : "../shared");
@@ -20,7 +20,7 @@ var report = Path.GetFullPath(args.Length > 1 ? args[1] : "docs/performance.md")
 bool quick = args.Contains("--quick"), longRun = args.Contains("--long");
 int repeats = quick ? 2 : 5;
 var phaseArg = args.SkipWhile(a => a != "--phase").Skip(1).FirstOrDefault();
-var phases = new[] { "roofline", "train-minilm", "step-parts", "train-base", "inference" };
+var phases = new[] { "roofline", "train-minilm", "step-parts", "train-base", "train-run", "inference" };
 var rows = new List<string>();
 void Row(string section, string what, string value, string note = "")
 {
@@ -230,6 +230,46 @@ if (phaseArg == "train-base")
     using (var model = NerModel.CreateRandom(baseCfg, tokenizer, 42, "Cpu"))
         BenchTraining("bert-base-sized (random)", model, quick ? 5 : 15, quick ? 3 : 5);
 
+// ---- what a user runs: Start-BertNerTraining's engine path (Trainer.Run) over short epochs with validation,
+// checkpoints, metrics and the report in between. The training phase above measures steps alone; this one
+// shows what the epoch boundaries do to the steps after them (a run's later epochs were seen a quarter slower).
+if (phaseArg == "train-run")
+{
+    ResetPeak();
+    int trainCount = quick ? 800 : 2400, validCount = quick ? 300 : 1000, epochs = 3;
+    var runDir = Path.Combine(Path.GetTempPath(), $"bertner-bench-run-{Guid.NewGuid():N}");
+    var clock = Stopwatch.StartNew();
+    double? validationEnd = null;
+    var validationSeconds = new List<double>();
+    var checkpointSeconds = new List<double>();
+    var options = new TrainingOptions { Model = minilm, OutputPath = runDir, Device = "Cpu", Epochs = epochs, LoggingSteps = 50 };
+    var events = new TrainerEvents
+    {
+        Log = line =>
+        {
+            // "Evaluated N validation sentences in X s" closes validation; the checkpoints, metrics and report follow it.
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"^Evaluated \d+ validation sentences in ([\d.]+) s");
+            if (m.Success) { validationSeconds.Add(double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)); validationEnd = clock.Elapsed.TotalSeconds; }
+        },
+        EpochCompleted = _ => { if (validationEnd is { } v) checkpointSeconds.Add(clock.Elapsed.TotalSeconds - v); validationEnd = null; },
+    };
+    try
+    {
+        var run = new Trainer(options, events).Run(train.Take(trainCount).ToList(), valid.Take(validCount).ToList(), resume: false);
+        var first = run.Epochs[0].StepsPerSecond;
+        foreach (var e in run.Epochs)
+            Row("train run", $"MiniLM, {trainCount} sentences × {epochs} epochs: epoch {e.Epoch} steps/s", $"{e.StepsPerSecond:F2}",
+                $"{e.TokensPerSecond:F0} real tokens/s; {(e.StepsPerSecond - first) * 100 / first:+0.0;-0.0}% against epoch 1");
+        Row("train run", $"validation of {validCount} sentences after each epoch, s", string.Join(" / ", validationSeconds.Select(x => x.ToString("F1"))));
+        Row("train run", "checkpoints, metrics and report after each epoch, s", string.Join(" / ", checkpointSeconds.Select(x => x.ToString("F1"))));
+        Row("memory", "train run: peak RSS (whole run)", $"{Rss("VmHWM") / 1048576.0:F0} MB");
+    }
+    finally
+    {
+        if (Directory.Exists(runDir)) Directory.Delete(runDir, true); // the benchmark's own temporary run folder
+    }
+}
+
 // ---- inference
 if (phaseArg == "inference")
 using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
@@ -284,7 +324,7 @@ var text = a >= 0 && b > a
     ? existing[..a] + sb.ToString().TrimEnd() + existing[(b + "<!-- bench:end -->".Length)..]
     : existing.TrimEnd() + "\n\n## Benchmark\n\n" + sb;
 Directory.CreateDirectory(Path.GetDirectoryName(report)!);
-File.WriteAllText(report, text);
+BertNer.Checkpoints.AtomicFile.WriteAllText(report, text); // whole or not at all: an interrupted run leaves the old page
 Console.WriteLine($"wrote {report}");
 }
 
