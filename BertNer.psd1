@@ -22,6 +22,7 @@
         'Get-NerEntity'
         'Save-BertNerPretrainedModel'
         'ConvertTo-NerHtml'
+        'Export-BertNerModel'
     )
     AliasesToExport      = @('Get-NerEntities')
     FunctionsToExport    = @()
