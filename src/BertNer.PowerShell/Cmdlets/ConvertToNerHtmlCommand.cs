@@ -65,10 +65,7 @@ public sealed class ConvertToNerHtmlCommand : PSCmdlet
             return;
         }
         var full = GetUnresolvedProviderPathFromPSPath(Path);
-        if (File.Exists(full) && !Force)
-            ThrowTerminatingError(new ErrorRecord(
-                new IOException($"'{full}' already exists. Use -Force to replace it, or choose another -Path."),
-                "BertNer.FileExists", ErrorCategory.ResourceExists, full));
+        OverwriteGuard.Check(this, full, Force, nameof(Path));
         if (!ShouldProcess(full, "Write entity HTML page")) return;
         try
         {

@@ -30,11 +30,7 @@ public sealed class NewBertNerTrainingConfigCommand : PSCmdlet
     protected override void EndProcessing()
     {
         var path = GetUnresolvedProviderPathFromPSPath(Path);
-        if (File.Exists(path) && !Force)
-        {
-            ThrowTerminatingError(new ErrorRecord(new IOException($"'{path}' already exists. Use -Force to overwrite it."),
-                "BertNer.FileExists", ErrorCategory.ResourceExists, path));
-        }
+        OverwriteGuard.Check(this, path, Force, nameof(Path));
         var o = new TrainingOptions { Model = Model, TrainPath = TrainPath, ValidationPath = ValidationPath };
         if (OutputPath != null) o.OutputPath = OutputPath;
         if (!ShouldProcess(path, "Write training config")) return;
