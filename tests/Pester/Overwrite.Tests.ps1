@@ -1,5 +1,5 @@
 # The files the cmdlets write: an existing file is replaced only with -Force, with the same error from every cmdlet
-# (src/BertNer.PowerShell/Support/OverwriteGuard.cs).
+# (src/BertNer.PowerShell/Support/OverwriteGuard.cs), and a written file comes back as Get-Item returns it.
 BeforeAll {
     Import-Module $env:BERTNER_MODULE -Force
     . (Join-Path $PSScriptRoot 'TinyModel.ps1')
@@ -91,5 +91,21 @@ Describe 'Measure-BertNerModel -PredictionsPath' {
         }
         # The caller's sentences are not changed by the evaluation.
         $sentences | Where-Object PredictedLabels | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'A written file comes back as Get-Item returns it' {
+    It '<Cmdlet> returns the file with the FileSystem provider''s properties, shown as Get-Item shows it' -ForEach @(
+        @{ Index = 1; Cmdlet = 'ConvertTo-NerHtml' }, @{ Index = 2; Cmdlet = 'New-BertNerTrainingConfig' }
+    ) {
+        $path = Join-Path $TestDrive "returned-$Index.out"
+        $file = & $writers[$Index].Write $path $false
+        @($file).Count | Should -Be 1
+        $file | Should -BeOfType [IO.FileInfo]
+        $file.FullName | Should -Be $path
+        $file.PSPath | Should -Be (Get-Item $path).PSPath
+        $file.PSParentPath | Should -Not -BeNullOrEmpty
+        $file.PSProvider.Name | Should -Be 'FileSystem'
+        ($file | Out-String -Width 120) | Should -Be (Get-Item $path | Out-String -Width 120)
     }
 }

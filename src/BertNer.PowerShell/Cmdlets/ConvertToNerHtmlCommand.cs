@@ -75,7 +75,8 @@ public sealed class ConvertToNerHtmlCommand : PSCmdlet
         {
             ThrowTerminatingError(new ErrorRecord(e, "BertNer.WriteError", ErrorCategory.WriteError, full));
         }
-        WriteObject(new FileInfo(full));
+        // As Get-Item returns it: with PSPath, PSParentPath and the rest, so the file shows as in Get-ChildItem.
+        WriteObject(InvokeProvider.Item.Get([full], force: false, literalPath: true), enumerateCollection: true);
     }
 
     /// <summary>A NerEntity, or one rebuilt from an object with its properties (Import-Clixml, Select-Object, a job's output).</summary>

@@ -44,6 +44,7 @@ public sealed class NewBertNerTrainingConfigCommand : PSCmdlet
         {
             ThrowTerminatingError(new ErrorRecord(e, "BertNer.WriteError", ErrorCategory.WriteError, path));
         }
-        WriteObject(new FileInfo(path));
+        // As Get-Item returns it: with PSPath, PSParentPath and the rest, so the file shows as in Get-ChildItem.
+        WriteObject(InvokeProvider.Item.Get([path], force: false, literalPath: true), enumerateCollection: true);
     }
 }
