@@ -76,6 +76,22 @@ Describe 'Save-BertNerPretrainedModel' {
         (NewRequests $since).Count | Should -Be 0
     }
 
+    It 'says with -WhatIf what it would download from where into which folder, and asks the hub nothing' {
+        $since = $hub.State.Requests.Count
+        # What-if lines go to the host, so they are read from a child pwsh's output.
+        $pwsh = if ($env:BERTNER_PWSH) { $env:BERTNER_PWSH } else { (Get-Command pwsh -CommandType Application).Source }
+        $out = & $pwsh -NoProfile -NonInteractive -Command "$importLine; Save-BertNerPretrainedModel org/fresh, org/tiny -Endpoint '$endpoint' -WhatIf" 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+        $shown = ($out -join '') -replace '\s+', ' '
+        $folder = Join-Path $env:HF_HUB_CACHE 'models--org--fresh'
+        $shown | Should -BeLike "*What if: Performing the operation ""Download config.json, vocab.txt, the tokenizer settings and the weights (model.safetensors, else pytorch_model.bin) of org/fresh@main from $endpoint/org/fresh, except files already cached"" on target ""$folder (org/fresh@main)"".*"
+        $shown | Should -BeLike "*on target ""$(Join-Path $env:HF_HUB_CACHE 'models--org--tiny') (org/tiny@main)""*"
+        (NewRequests $since).Count | Should -Be 0
+        Test-Path $folder | Should -BeFalse
+        $offline = & $pwsh -NoProfile -NonInteractive -Command "$importLine; Save-BertNerPretrainedModel org/fresh -Offline -WhatIf" 2>&1
+        (($offline -join '') -replace '\s+', ' ') | Should -BeLike '*Check that the Hugging Face cache holds every file of org/fresh@main (offline: nothing is downloaded)*'
+    }
+
     It 'fails offline with an error naming the model, the revision and what to do' {
         $err = $null
         Save-BertNerPretrainedModel org/fresh@v2 -Offline -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
