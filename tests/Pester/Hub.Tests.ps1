@@ -92,6 +92,23 @@ Describe 'Save-BertNerPretrainedModel' {
         (($offline -join '') -replace '\s+', ' ') | Should -BeLike '*Check that the Hugging Face cache holds every file of org/fresh@main (offline: nothing is downloaded)*'
     }
 
+    It 'shows a model imported by hub id under its id, with the snapshot folder as its path' {
+        $env:HF_ENDPOINT = $endpoint
+        try { $m = Import-BertNerModel org/tiny -Device Cpu }
+        finally { Remove-Item Env:HF_ENDPOINT }
+        $snapshot = Join-Path $env:HF_HUB_CACHE "models--org--tiny/snapshots/$commit"
+        $m.Name | Should -Be 'org/tiny'
+        $m.SourcePath | Should -Be $snapshot
+        $m.Path | Should -Be $snapshot
+        $table = $m | Out-String -Width 200
+        $table | Should -Match '(?m)^org/tiny '
+        $table | Should -Not -Match $commit
+        $list = $m | Format-List | Out-String -Width 400
+        $list | Should -Match '(?m)^Name\s+: org/tiny\s*$'
+        $list | Should -Match ('(?m)^Path\s+: {0}\s*$' -f [regex]::Escape($snapshot))
+        ($m | Select-Object Name, Path | Out-String -Width 400) | Should -Match ([regex]::Escape($snapshot))
+    }
+
     It 'fails offline with an error naming the model, the revision and what to do' {
         $err = $null
         Save-BertNerPretrainedModel org/fresh@v2 -Offline -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
