@@ -101,6 +101,38 @@ Describe 'Import-Conll errors' {
         $out[-1] | Should -Be 2
     }
 
+    It 'warns when a file gives no sentences: empty, or only blank and -DOCSTART- lines' {
+        $empty = New-ConllFile 'empty.txt' @()
+        [IO.File]::WriteAllText($empty, '')
+        $docOnly = New-ConllFile 'doc-only.txt' @('-DOCSTART- O', '', '')
+        $out = Import-Conll $empty, $docOnly, $second -WarningVariable w -WarningAction SilentlyContinue
+        $out.Text | Should -Be 'Paris'
+        $w.Count | Should -Be 2
+        $w[0].Message | Should -Be "'$empty' is empty (0 bytes), so it gave no sentences. Check that the path names the CoNLL file you meant."
+        $w[1].Message | Should -BeLike "'$docOnly' has no token lines (only blank or -DOCSTART- lines)*"
+        # A file whose sentences were all bad has its errors, not this warning as well.
+        Import-Conll (New-ConllFile 'all-bad.txt' @('a X-PER')) -ErrorAction SilentlyContinue -WarningVariable w2 -WarningAction SilentlyContinue
+        $w2 | Should -BeNullOrEmpty
+    }
+
+    It 'says which column holds the tags and suggests -LabelColumn when the last column of a wide file has none' {
+        # Six columns: token, POS, chunk, NER, a number and a Y/N flag (the default label column, the last).
+        $six = New-ConllFile 'six.txt' @('EU NNP B-NP B-ORG 1 Y', 'rejects VBZ B-VP O 2 N', '', 'Peter NNP B-NP B-PER 1 Y')
+        $err = { Import-Conll $six -ErrorAction Stop } | Should -Throw -PassThru
+        $err.TargetObject | Should -Be "${six}:1"
+        $err.CategoryInfo.Category | Should -Be 'InvalidData'
+        $shown = $err.ToString()   # what the console shows
+        $shown | Should -BeLike "${six}:1: 'Y' is not a tag; expected O, *"
+        $shown | Should -BeLike '*read from column 5, the last of 6 (counting from 0), but columns 2 (NP, VP) and 3 (ORG, PER) hold tags on every line*'
+        $shown | Should -BeLike '*Read them with -LabelColumn 2 or -LabelColumn 3.'
+        (Import-Conll $six -LabelColumn 3).Labels | Should -Be @('B-ORG', 'O', 'B-PER')
+
+        $one = New-ConllFile 'one-tag-column.txt' @('EU 1 B-ORG Y', 'rejects 2 O N')
+        ({ Import-Conll $one -ErrorAction Stop } | Should -Throw -PassThru).ToString() | Should -BeLike '*column 2 (ORG) holds tags on every line; the labels are probably there. Read them with -LabelColumn 2.'
+        $none = New-ConllFile 'no-tag-column.txt' @('EU 1 Y', 'rejects 2 N')
+        ({ Import-Conll $none -ErrorAction Stop } | Should -Throw -PassThru).ToString() | Should -BeLike '*no other column holds tags on every line. If the labels are in another column, give its number (from 0) with -LabelColumn.'
+    }
+
     It 'throws a catchable error under -ErrorAction Stop' {
         try { Import-Conll $bad -ErrorAction Stop; $caught = $null } catch { $caught = $_ }
         $caught.TargetObject | Should -Be "${bad}:3"

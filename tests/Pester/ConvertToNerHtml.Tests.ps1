@@ -29,6 +29,16 @@ Describe 'ConvertTo-NerHtml' {
         $html | Should -Not -Match 'Nothing to see here'   # without -Text, texts without entities cannot show
     }
 
+    It 'keeps each entity chip whole: a mark is an inline block, so a line breaks around it, never inside it' {
+        # Before, "Elon | Musk PER" could break at the end of a line: the mark was inline, wrapping at its spaces.
+        # Pictures.Tests.ps1 checks this in a browser at many widths.
+        $html = $entities | ConvertTo-NerHtml
+        $rule = [regex]::Match($html, 'mark\.entity\s*\{([^}]*)\}')
+        $rule.Success | Should -BeTrue
+        $rule.Groups[1].Value | Should -Match '(^|;)\s*display:\s*inline-block\s*(;|$)'
+        $html | Should -Not -Match 'box-decoration-break'   # nothing left that styles a mark broken over lines
+    }
+
     It 'escapes the texts' {
         $html = $entities | ConvertTo-NerHtml
         $html | Should -Match '>John &lt;Smith&gt;<span class="label">PER</span></mark> &amp; co\. met in &quot;<mark '

@@ -76,6 +76,39 @@ Describe 'Save-BertNerPretrainedModel' {
         (NewRequests $since).Count | Should -Be 0
     }
 
+    It 'says with -WhatIf what it would download from where into which folder, and asks the hub nothing' {
+        $since = $hub.State.Requests.Count
+        # What-if lines go to the host, so they are read from a child pwsh's output.
+        $pwsh = if ($env:BERTNER_PWSH) { $env:BERTNER_PWSH } else { (Get-Command pwsh -CommandType Application).Source }
+        $out = & $pwsh -NoProfile -NonInteractive -Command "$importLine; Save-BertNerPretrainedModel org/fresh, org/tiny -Endpoint '$endpoint' -WhatIf" 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+        $shown = ($out -join '') -replace '\s+', ' '
+        $folder = Join-Path $env:HF_HUB_CACHE 'models--org--fresh'
+        $shown | Should -BeLike "*What if: Performing the operation ""Download config.json, vocab.txt, the tokenizer settings and the weights (model.safetensors, else pytorch_model.bin) of org/fresh@main from $endpoint/org/fresh, except files already cached"" on target ""$folder (org/fresh@main)"".*"
+        $shown | Should -BeLike "*on target ""$(Join-Path $env:HF_HUB_CACHE 'models--org--tiny') (org/tiny@main)""*"
+        (NewRequests $since).Count | Should -Be 0
+        Test-Path $folder | Should -BeFalse
+        $offline = & $pwsh -NoProfile -NonInteractive -Command "$importLine; Save-BertNerPretrainedModel org/fresh -Offline -WhatIf" 2>&1
+        (($offline -join '') -replace '\s+', ' ') | Should -BeLike '*Check that the Hugging Face cache holds every file of org/fresh@main (offline: nothing is downloaded)*'
+    }
+
+    It 'shows a model imported by hub id under its id, with the snapshot folder as its path' {
+        $env:HF_ENDPOINT = $endpoint
+        try { $m = Import-BertNerModel org/tiny -Device Cpu }
+        finally { Remove-Item Env:HF_ENDPOINT }
+        $snapshot = Join-Path $env:HF_HUB_CACHE "models--org--tiny/snapshots/$commit"
+        $m.Name | Should -Be 'org/tiny'
+        $m.SourcePath | Should -Be $snapshot
+        $m.Path | Should -Be $snapshot
+        $table = $m | Out-String -Width 200
+        $table | Should -Match '(?m)^org/tiny '
+        $table | Should -Not -Match $commit
+        $list = $m | Format-List | Out-String -Width 400
+        $list | Should -Match '(?m)^Name\s+: org/tiny\s*$'
+        $list | Should -Match ('(?m)^Path\s+: {0}\s*$' -f [regex]::Escape($snapshot))
+        ($m | Select-Object Name, Path | Out-String -Width 400) | Should -Match ([regex]::Escape($snapshot))
+    }
+
     It 'fails offline with an error naming the model, the revision and what to do' {
         $err = $null
         Save-BertNerPretrainedModel org/fresh@v2 -Offline -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

@@ -25,6 +25,15 @@ BeforeAll {
     $script:page = Join-Path $TestDrive 'entities.html'
     $entities | ConvertTo-NerHtml -Text $texts -Path $page | Out-Null
 
+    # The page's DOM after its scripts ran, from headless Chromium (same flags as Invoke-HeadlessScreenshot).
+    function script:Invoke-HeadlessDom([string] $HtmlPath) {
+        $profileDir = Join-Path $TestDrive "chromium-$([guid]::NewGuid().ToString('N'))"
+        $uri = [Uri]::new($HtmlPath, [UriKind]::Absolute).AbsoluteUri
+        $dom = & (Find-Chromium).Source --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update `
+            --disable-sync --no-first-run "--user-data-dir=$profileDir" --window-size=1000,800 --dump-dom $uri 2>$null
+        $dom -join "`n"
+    }
+
     function script:PngSize([string] $Path) {
         # Width and height from the IHDR chunk (big-endian, bytes 16..23): proof that this is a real PNG.
         $b = [IO.File]::ReadAllBytes($Path)
@@ -87,6 +96,36 @@ Describe 'In a browser (headless Chromium)' -Skip:(-not $hasBrowser -and -not $i
         $png = Invoke-HeadlessScreenshot -HtmlPath $page -PngPath (Join-Path $TestDrive 'entities.png') -Width 1000 -Height 500
         $png.Length | Should -BeGreaterThan 15KB
         PngSize $png.FullName | Should -Be @(1000, 500)
+    }
+
+    It 'keeps every entity chip of the ConvertTo-NerHtml page on one line at any width' {
+        # Entities of several words all along a text: at some width one of them reaches a line's end. Each chip must
+        # then move to the next line whole; a chip broken over two lines ("Elon | Musk PER") has two client rects.
+        $text = (1..6 | ForEach-Object { 'Yesterday Elon Musk met Angela Dorothea Merkel and the United Nations in New York City.' }) -join ' '
+        $names = @{ 'Elon Musk' = 'PER'; 'Angela Dorothea Merkel' = 'PER'; 'United Nations' = 'ORG'; 'New York City' = 'LOC' }
+        $chips = foreach ($m in [regex]::Matches($text, ($names.Keys -join '|'))) {
+            [BertNer.Inference.NerEntity]@{ Type = $names[$m.Value]; Text = $m.Value; Start = $m.Index; End = $m.Index + $m.Length; Score = 0.99; InputIndex = 0; Input = $text }
+        }
+        $measure = @'
+<script>
+const marks = [...document.querySelectorAll('.text mark.entity')];
+const broken = [];
+for (let w = 200; w <= 900; w += 3) {
+  document.body.style.width = w + 'px';
+  for (const m of marks) if (m.getClientRects().length > 1) broken.push(w + 'px: ' + m.textContent);
+}
+document.body.setAttribute('data-marks', marks.length);
+document.body.setAttribute('data-broken', broken.length);
+document.body.setAttribute('data-first', broken[0] || '');
+</script>
+'@
+        $html = ($chips | ConvertTo-NerHtml) -replace '</body>', "$measure</body>"
+        $probe = Join-Path $TestDrive 'chips.html'
+        [IO.File]::WriteAllText($probe, $html)
+        $dom = Invoke-HeadlessDom -HtmlPath $probe
+        $body = [regex]::Match($dom, '<body[^>]*>').Value
+        $body | Should -Match "data-marks=""$($chips.Count)"""
+        $body | Should -Match 'data-broken="0"' -Because "no chip may break over two lines ($body)"
     }
 
     It 'says why when there is no page to render' {

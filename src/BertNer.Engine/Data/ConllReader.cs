@@ -97,7 +97,8 @@ public sealed class ConllReader
             {
                 var iob2 = new string[tags.Count];
                 if (TagScheme.TryToIob2(tags, scheme.Scheme, iob2) is { } p)
-                    problem = Invalid(tagLines[p.Index], p.Misplaced ? $"{p.Message} Labels are read as {scheme}." : p.Message);
+                    problem = p.Misplaced ? Invalid(tagLines[p.Index], $"{p.Message} Labels are read as {scheme}.")
+                        : NotATag(tagLines[p.Index], p.Message, tags[p.Index], layout);
                 else
                     sentence = new NerSentence(tokens, iob2)
                     {
@@ -132,6 +133,85 @@ public sealed class ConllReader
         if (lines.Column(layout.Label).IsEmpty)
             return Invalid(lines.LineNumber, $"the label (column {layout.Label}) is empty; expected O or a tag such as B-PER.");
         return null;
+    }
+
+    /// <summary>
+    /// A malformed label. When it does not even look like a tag and the file has more than two columns, the labels may
+    /// be in another column: the message says which columns hold tags (found once per reader, then reused).
+    /// </summary>
+    private BertNerException NotATag(int line, string what, string label, ColumnLayout layout)
+    {
+        if (layout.Columns <= 2 || LooksLikeTag(label)) return Invalid(line, what);
+        _tagColumns ??= FindTagColumns(layout);
+        var n = layout.Columns;
+        var readFrom = $"The labels are read from column {layout.Label}{(layout.Label == n - 1 ? ", the last" : "")} of {n} (counting from 0)";
+        var found = _tagColumns.Count switch
+        {
+            0 => $"{readFrom}, and no other column holds tags on every line.",
+            1 => $"{readFrom}, but column {Describe(_tagColumns[0])} holds tags on every line; the labels are probably there.",
+            _ => $"{readFrom}, but columns {string.Join(" and ", _tagColumns.Select(Describe))} hold tags on every line; the labels are probably in one of them.",
+        };
+        var location = $"{Path}:{line}";
+        return new ConllLabelColumnException($"{location}: {what} {found}", location, layout.Label, n, _tagColumns.Select(c => c.Column).ToList());
+
+        static string Describe(TagColumn c) => $"{c.Column} ({string.Join(", ", c.Types)}{(c.MoreTypes ? ", …" : "")})";
+    }
+
+    private IReadOnlyList<TagColumn>? _tagColumns;
+
+    /// <summary>A column whose values are all O or tags: its number and the first entity types seen in it.</summary>
+    private sealed record TagColumn(int Column, List<string> Types)
+    {
+        public bool MoreTypes { get; set; }
+    }
+
+    /// <summary>O, or B-/I-/E-/S- followed by a type: what a label column holds in any of the schemes read.</summary>
+    private static bool LooksLikeTag(ReadOnlySpan<char> value) =>
+        value is "O" || (value.Length > 2 && value[1] == '-' && value[0] is 'B' or 'I' or 'E' or 'S');
+
+    /// <summary>
+    /// The columns (other than the token's and the label's) that hold O or a tag on every token line of the right width,
+    /// and at least one entity tag. Looks at the first 100,000 token lines: enough to tell, bounded on huge files.
+    /// </summary>
+    private List<TagColumn> FindTagColumns(ColumnLayout layout)
+    {
+        var n = layout.Columns;
+        var candidate = new bool[n];
+        var columns = new TagColumn[n];
+        for (var c = 0; c < n; c++)
+        {
+            candidate[c] = c != layout.Token && c != layout.Label;
+            columns[c] = new TagColumn(c, new List<string>());
+        }
+        using var lines = new ConllLineReader(Path);
+        for (var seen = 0; seen < 100_000 && candidate.Any(x => x) && NextOrStop(lines);)
+        {
+            if (lines.Kind != ConllLineKind.Token || lines.ColumnCount != n) continue;
+            seen++;
+            for (var c = 0; c < n; c++)
+            {
+                if (!candidate[c]) continue;
+                var value = lines.Column(c);
+                if (!LooksLikeTag(value)) { candidate[c] = false; continue; }
+                if (value is "O") continue;
+                var type = value[2..];
+                var types = columns[c].Types;
+                var known = false;
+                foreach (var t in types) known |= type.SequenceEqual(t);
+                if (known) continue;
+                if (types.Count < 4) types.Add(type.ToString());
+                else columns[c].MoreTypes = true;
+            }
+        }
+        return columns.Where(c => candidate[c.Column] && c.Types.Count > 0).ToList();
+
+        // A problem further down (bytes that are not UTF-8, an overlong line) ends the look, not the error being explained;
+        // the reading pass reports it when it gets there.
+        static bool NextOrStop(ConllLineReader lines)
+        {
+            try { return lines.Next(); }
+            catch (BertNerException) { return false; }
+        }
     }
 
     private BertNerException Invalid(int line, string what) =>

@@ -15,6 +15,9 @@ public sealed class NerModel : IDisposable
 {
     public string Name { get; }
     public string? SourcePath { get; }
+
+    /// <summary>The folder the model was loaded from (the same as <see cref="SourcePath"/>), named as HubSnapshot.Path is, so Select-Object Name, Path works on both.</summary>
+    public string? Path => SourcePath;
     public BertConfig Config { get; }
     public BertNerTokenizer Tokenizer { get; }
     public Device Device { get; private set; }
@@ -42,12 +45,12 @@ public sealed class NerModel : IDisposable
     public static NerModel Load(string folder, IReadOnlyList<string>? labels = null, string? device = "Auto", long seed = 42)
     {
         TorchRuntime.EnsureLoaded();
-        folder = Path.GetFullPath(folder);
+        folder = System.IO.Path.GetFullPath(folder);
         AtomicFile.RecoverFolder(folder);
         if (!Directory.Exists(folder))
             throw new BertNerException(BertNerErrorKind.ObjectNotFound,
                 $"Model folder '{folder}' does not exist. Give a Hugging Face model folder (config.json, vocab.txt, model.safetensors) or a BertNer run's best/ folder.", folder);
-        var config = BertConfig.Load(Path.Combine(folder, "config.json"));
+        var config = BertConfig.Load(System.IO.Path.Combine(folder, "config.json"));
         var tokenizer = BertNerTokenizer.FromFolder(folder);
         if (tokenizer.VocabSize != config.VocabSize)
             throw new BertNerException(BertNerErrorKind.InvalidData,
@@ -98,15 +101,26 @@ public sealed class NerModel : IDisposable
                 warnings.Add($"'{weightsPath}': {report.Unused.Count} weight(s) not used by a token classifier: {WeightLoader.Summarize(report.Unused)}.");
             var dev = TorchRuntime.ResolveDevice(device);
             if (dev.type != DeviceType.CPU) module.to(dev);
-            var name = Path.GetFileName(folder.TrimEnd(Path.DirectorySeparatorChar));
-            if (name is "best" or "last" || name.StartsWith("epoch-", StringComparison.Ordinal))
-                name = Path.GetFileName(Path.GetDirectoryName(folder)) + "/" + name;
-            return new NerModel(name, folder, config, tokenizer, encoder, classifier, dev, warnings);
+            return new NerModel(NameOf(folder), folder, config, tokenizer, encoder, classifier, dev, warnings);
         }
         finally
         {
             foreach (var t in weights.Values) t.Dispose();
         }
+    }
+
+    /// <summary>
+    /// What a model folder is called: a hub cache snapshot by its hub id (not its commit hash), a run's checkpoint as
+    /// run/best (run/last, run/epoch-N), any other folder by its name.
+    /// </summary>
+    public static string NameOf(string folder)
+    {
+        if (Checkpoints.Hub.CachedHubModel.IdOfSnapshot(folder) is { } id) return id;
+        folder = System.IO.Path.TrimEndingDirectorySeparator(folder);
+        var name = System.IO.Path.GetFileName(folder);
+        if (name is "best" or "last" || name.StartsWith("epoch-", StringComparison.Ordinal))
+            name = System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(folder)) + "/" + name;
+        return name;
     }
 
     /// <summary>Builds a randomly initialised model (tests, benchmarks) around a tokenizer.</summary>
@@ -146,7 +160,7 @@ public sealed class NerModel : IDisposable
         long available = weights.Values.Sum(t => t.numel());
         long needed = config.EncoderWeightCount;
         if (needed <= 2 * available + 1_000_000) return;
-        var configPath = Path.Combine(folder, "config.json");
+        var configPath = System.IO.Path.Combine(folder, "config.json");
         throw new BertNerException(BertNerErrorKind.InvalidData,
             $"'{configPath}' describes a BERT encoder with {needed:N0} weights (vocab_size {config.VocabSize}, hidden_size {config.HiddenSize}, " +
             $"num_hidden_layers {config.NumHiddenLayers}, intermediate_size {config.IntermediateSize}, max_position_embeddings {config.MaxPositionEmbeddings}, " +
@@ -170,8 +184,8 @@ public sealed class NerModel : IDisposable
         AtomicFile.WriteFolder(folder, tmp =>
         {
             var json = config.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
-            AtomicFile.WriteAllText(Path.Combine(tmp, "config.json"), json);
-            SafeTensors.Save(Path.Combine(tmp, StateDictFile.SafeTensorsName), classifier.state_dict());
+            AtomicFile.WriteAllText(System.IO.Path.Combine(tmp, "config.json"), json);
+            SafeTensors.Save(System.IO.Path.Combine(tmp, StateDictFile.SafeTensorsName), classifier.state_dict());
             Tokenizer.Save(tmp);
         });
     }

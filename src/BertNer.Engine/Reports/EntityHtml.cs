@@ -6,7 +6,9 @@ namespace BertNer.Reports;
 
 /// <summary>
 /// Texts with their entities highlighted in place, in the style of spaCy's displaCy: each entity is a coloured
-/// mark (one colour per type) with its type as a small label after it, its score in the tooltip. Everything
+/// mark (one colour per type) with its type as a small label after it, its score in the tooltip. A mark is an
+/// inline block, so it moves to the next line whole instead of breaking inside ("Elon | Musk PER"); only an entity
+/// wider than the whole text column wraps, inside its own box. Everything
 /// taken from the texts is HTML-escaped; white space and line breaks are kept as they are.
 /// </summary>
 public static class EntityHtml
@@ -18,8 +20,7 @@ public static class EntityHtml
         .doc { display: flex; gap: 14px; background: #fff; border: 1px solid #d1d9e0; border-radius: 6px; padding: 10px 16px; margin: 0 0 12px; }
         .idx { color: #8c959f; font-size: 12px; min-width: 2.5em; text-align: right; padding-top: 0.6em; font-variant-numeric: tabular-nums; }
         .text { font-size: 16px; line-height: 2.6; white-space: pre-wrap; overflow-wrap: anywhere; flex: 1; }
-        mark.entity { color: #1f2328; padding: 0.3em 0.5em; margin: 0 0.15em; line-height: 1; border-radius: 0.35em;
-                      box-decoration-break: clone; -webkit-box-decoration-break: clone; }
+        mark.entity { display: inline-block; color: #1f2328; padding: 0.3em 0.5em; margin: 0 0.15em; line-height: 1; border-radius: 0.35em; }
         .label { font-size: 0.62em; font-weight: 700; line-height: 1; text-transform: uppercase; vertical-align: middle;
                  margin-left: 0.45em; letter-spacing: 0.03em; }
         .empty { color: #8c959f; font-size: 12px; font-style: italic; margin-left: 0.6em; white-space: normal; }

@@ -65,10 +65,7 @@ public sealed class ConvertToNerHtmlCommand : PSCmdlet
             return;
         }
         var full = GetUnresolvedProviderPathFromPSPath(Path);
-        if (File.Exists(full) && !Force)
-            ThrowTerminatingError(new ErrorRecord(
-                new IOException($"'{full}' already exists. Use -Force to replace it, or choose another -Path."),
-                "BertNer.FileExists", ErrorCategory.ResourceExists, full));
+        OverwriteGuard.Check(this, full, Force, nameof(Path));
         if (!ShouldProcess(full, "Write entity HTML page")) return;
         try
         {
@@ -78,7 +75,8 @@ public sealed class ConvertToNerHtmlCommand : PSCmdlet
         {
             ThrowTerminatingError(new ErrorRecord(e, "BertNer.WriteError", ErrorCategory.WriteError, full));
         }
-        WriteObject(new FileInfo(full));
+        // As Get-Item returns it: with PSPath, PSParentPath and the rest, so the file shows as in Get-ChildItem.
+        WriteObject(InvokeProvider.Item.Get([full], force: false, literalPath: true), enumerateCollection: true);
     }
 
     /// <summary>A NerEntity, or one rebuilt from an object with its properties (Import-Clixml, Select-Object, a job's output).</summary>

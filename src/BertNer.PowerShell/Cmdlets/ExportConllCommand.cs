@@ -38,10 +38,7 @@ public sealed class ExportConllCommand : PSCmdlet, IDisposable
     protected override void BeginProcessing()
     {
         var full = GetUnresolvedProviderPathFromPSPath(Path);
-        if (File.Exists(full) && !Force)
-            ThrowTerminatingError(new ErrorRecord(
-                new IOException($"'{full}' already exists. Use -Force to replace it, or choose another -Path."),
-                "BertNer.FileExists", ErrorCategory.ResourceExists, full));
+        OverwriteGuard.Check(this, full, Force, nameof(Path));
         if (!ShouldProcess(full, "Write CoNLL file")) return;
         try
         {

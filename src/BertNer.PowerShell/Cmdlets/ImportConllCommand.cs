@@ -59,19 +59,46 @@ public sealed class ImportConllCommand : PSCmdlet
         foreach (var file in ResolveFiles())
         {
             var reader = new ConllReader(file, options);
+            int sentences = 0, bad = 0;
             try
             {
                 WriteVerbose($"{file}: labels read as {reader.ResolveScheme()}, converted to IOB2.");
-                Action<BertNerException>? onBadSentence = skipBadSentences ? e => WriteError(ErrorRecords.From(e)) : null;
+                Action<BertNerException>? onBadSentence = skipBadSentences ? e => { bad++; WriteError(Record(e)); } : null;
                 foreach (var sentence in reader.Read(onBadSentence))
+                {
+                    sentences++;
                     WriteObject(sentence);
+                }
             }
             catch (BertNerException e)
             {
-                if (skipBadSentences) WriteError(ErrorRecords.From(e));
-                else ThrowTerminatingError(ErrorRecords.From(e));
+                if (skipBadSentences) WriteError(Record(e));
+                else ThrowTerminatingError(Record(e));
+                continue;
             }
+            // Nothing at all, and no error to say why: say so, or an empty result looks like success.
+            if (sentences == 0 && bad == 0)
+                WriteWarning(new FileInfo(file).Length == 0
+                    ? $"'{file}' is empty (0 bytes), so it gave no sentences. Check that the path names the CoNLL file you meant."
+                    : $"'{file}' has no token lines (only blank or -DOCSTART- lines), so it gave no sentences. Check that the path names the CoNLL file you meant.");
         }
+    }
+
+    /// <summary>An engine error as an ErrorRecord; a label that is no tag also says how to pick another column with -LabelColumn.</summary>
+    private static ErrorRecord Record(BertNerException e)
+    {
+        var record = ErrorRecords.From(e);
+        if (e is ConllLabelColumnException c)
+        {
+            var what = c.TagColumns.Count switch
+            {
+                0 => " If the labels are in another column, give its number (from 0) with -LabelColumn.",
+                1 => $" Read them with -LabelColumn {c.TagColumns[0]}.",
+                _ => $" Read them with -LabelColumn {string.Join(" or -LabelColumn ", c.TagColumns)}.",
+            };
+            record.ErrorDetails = new ErrorDetails(c.Message + what);
+        }
+        return record;
     }
 
     /// <summary>The error rule of this cmdlet: stop at the first bad sentence unless the caller asked to go on.</summary>

@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using System.Text;
-using BertNer.Checkpoints;
 using BertNer.Data;
 using BertNer.Evaluation;
 using BertNer.Modeling;
@@ -29,7 +27,12 @@ public sealed class MeasureBertNerModelCommand : PSCmdlet
 
     /// <summary>Write "token gold predicted" lines (CoNLL, blank line between sentences) for external checkers.</summary>
     [Parameter]
+    [ValidateNotNullOrEmpty]
     public string? PredictionsPath { get; set; }
+
+    /// <summary>Replace the -PredictionsPath file if it exists (without it, an existing file is an error, before evaluating).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
 
     [Parameter, ValidateRange(1, 4096)]
     public int BatchSize { get; set; } = 32;
@@ -48,6 +51,9 @@ public sealed class MeasureBertNerModelCommand : PSCmdlet
     {
         try
         {
+            // Refuse before the evaluation, not after minutes of it.
+            var predictionsPath = PredictionsPath is null ? null : GetUnresolvedProviderPathFromPSPath(PredictionsPath);
+            if (predictionsPath != null) OverwriteGuard.Check(this, predictionsPath, Force, nameof(PredictionsPath));
             if (ParameterSetName == "Path") _sentences.AddRange(ConllFiles.Read(this, Path));
             if (_sentences.Count == 0)
                 ThrowTerminatingError(ErrorRecords.Argument("No sentences to evaluate: pipe NerSentence objects (Import-Conll valid.txt | Measure-BertNerModel ...) or use -Path.", "InputObject", null));
@@ -65,7 +71,7 @@ public sealed class MeasureBertNerModelCommand : PSCmdlet
             {
                 pump.Dispose();
             }
-            if (PredictionsPath != null) WritePredictions(GetUnresolvedProviderPathFromPSPath(PredictionsPath), result.WordPredictions);
+            if (predictionsPath != null) WritePredictions(predictionsPath, result.WordPredictions);
             WriteObject(result.Words);
         }
         catch (BertNerException e)
@@ -77,16 +83,30 @@ public sealed class MeasureBertNerModelCommand : PSCmdlet
         }
     }
 
+    /// <summary>
+    /// The predictions as conlleval reads them: "token gold predicted" per word, a blank line after each sentence and
+    /// no -DOCSTART- lines, written whole or not at all by the engine's ConllWriter (as Export-Conll writes).
+    /// </summary>
     private void WritePredictions(string path, IReadOnlyList<string[]> predictions)
     {
-        var sb = new StringBuilder();
-        for (int i = 0; i < _sentences.Count; i++)
+        try
         {
-            var s = _sentences[i];
-            for (int w = 0; w < s.Tokens.Length; w++) sb.Append(s.Tokens[w]).Append(' ').Append(s.Labels[w]).Append(' ').Append(predictions[i][w]).Append('\n');
-            sb.Append('\n');
+            // Copies: the caller's sentences keep their PredictedLabels as they were.
+            var predicted = _sentences.Select((s, i) => new NerSentence(s.Tokens, s.Labels)
+            {
+                PredictedLabels = predictions[i], DocumentIndex = s.DocumentIndex, SentenceIndex = s.SentenceIndex, SourceFile = s.SourceFile, Line = s.Line,
+            });
+            var written = ConllWriter.WriteFile(path, predicted, documentStarts: false, overwrite: Force);
+            WriteVerbose($"Wrote predictions for {written} sentences to {path}");
         }
-        AtomicFile.WriteAllText(path, sb.ToString());
-        WriteVerbose($"Wrote predictions for {_sentences.Count} sentences to {path}");
+        catch (BertNerException e)
+        {
+            // The file or the sentence at fault, not the model.
+            ThrowTerminatingError(ErrorRecords.From(e, e.Target ?? path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "BertNer.WriteError", ErrorCategory.WriteError, path));
+        }
     }
 }

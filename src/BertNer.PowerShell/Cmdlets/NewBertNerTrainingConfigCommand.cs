@@ -30,11 +30,7 @@ public sealed class NewBertNerTrainingConfigCommand : PSCmdlet
     protected override void EndProcessing()
     {
         var path = GetUnresolvedProviderPathFromPSPath(Path);
-        if (File.Exists(path) && !Force)
-        {
-            ThrowTerminatingError(new ErrorRecord(new IOException($"'{path}' already exists. Use -Force to overwrite it."),
-                "BertNer.FileExists", ErrorCategory.ResourceExists, path));
-        }
+        OverwriteGuard.Check(this, path, Force, nameof(Path));
         var o = new TrainingOptions { Model = Model, TrainPath = TrainPath, ValidationPath = ValidationPath };
         if (OutputPath != null) o.OutputPath = OutputPath;
         if (!ShouldProcess(path, "Write training config")) return;
@@ -48,6 +44,7 @@ public sealed class NewBertNerTrainingConfigCommand : PSCmdlet
         {
             ThrowTerminatingError(new ErrorRecord(e, "BertNer.WriteError", ErrorCategory.WriteError, path));
         }
-        WriteObject(new FileInfo(path));
+        // As Get-Item returns it: with PSPath, PSParentPath and the rest, so the file shows as in Get-ChildItem.
+        WriteObject(InvokeProvider.Item.Get([path], force: false, literalPath: true), enumerateCollection: true);
     }
 }

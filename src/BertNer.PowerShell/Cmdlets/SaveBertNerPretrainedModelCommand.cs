@@ -9,7 +9,7 @@ namespace BertNer.PowerShell.Cmdlets;
 /// <para type="description">Names are 'name' or 'organization/name', optionally '@revision' (default main). The cache is
 /// the one Python's huggingface_hub uses. HF_TOKEN is sent for private or gated models; HF_ENDPOINT picks a mirror.</para>
 /// </summary>
-[Cmdlet(VerbsData.Save, "BertNerPretrainedModel")]
+[Cmdlet(VerbsData.Save, "BertNerPretrainedModel", SupportsShouldProcess = true)]
 [OutputType(typeof(HubSnapshot))]
 public sealed class SaveBertNerPretrainedModelCommand : PSCmdlet, IDisposable
 {
@@ -46,6 +46,13 @@ public sealed class SaveBertNerPretrainedModelCommand : PSCmdlet, IDisposable
         var options = new HubOptions();
         if (MyInvocation.BoundParameters.ContainsKey(nameof(Offline))) options.Offline = Offline.IsPresent;
         if (Endpoint is not null) options.Endpoint = Endpoint;
+        // -WhatIf says what would be fetched from where into which folder, and asks nothing of the hub.
+        var folder = System.IO.Path.Combine(System.IO.Path.GetFullPath(options.CacheFolder), id.CacheFolderName);
+        var action = options.Offline
+            ? $"Check that the Hugging Face cache holds every file of {id} (offline: nothing is downloaded)"
+            : $"Download config.json, vocab.txt, the tokenizer settings and the weights (model.safetensors, else pytorch_model.bin) of {id} " +
+              $"from {options.Endpoint.TrimEnd('/')}/{id.Id}, except files already cached";
+        if (!ShouldProcess($"{folder} ({id})", action)) return;
         bool showedProgress = false;
         try
         {

@@ -66,6 +66,53 @@ public class ConllReaderErrorTests
     }
 
     [Fact]
+    public void A_label_that_is_no_tag_in_a_wide_file_names_the_column_that_holds_tags()
+    {
+        // Six columns, the NER tags in column 3 and a Y/N flag last: the default label column (-1) reads 'Y'.
+        using var dir = new TempDir();
+        var path = ConllFiles.Write(dir, "six.txt",
+            "EU NNP B-NP B-ORG 1 Y", "rejects VBZ B-VP O 2 N", "", "Peter NNP B-NP B-PER 1 Y", "Blackburn NNP I-NP I-PER 2 N");
+        var e = Assert.Throws<ConllLabelColumnException>(() => ConllReader.ReadFile(path).ToList());
+        Assert.Equal(BertNerErrorKind.InvalidData, e.Kind);
+        // Column 2 (chunks) looks like tags too; both are named with the types seen, so the reader can tell them apart.
+        AssertNames(e, path, 1, "'Y' is not a tag", "read from column 5, the last of 6 (counting from 0)",
+            "columns 2 (NP, VP) and 3 (ORG, PER) hold tags on every line");
+        Assert.Equal([2, 3], e.TagColumns);
+        Assert.Equal(5, e.LabelColumn);
+        Assert.Equal(6, e.ColumnCount);
+    }
+
+    [Fact]
+    public void A_label_that_is_no_tag_names_the_one_tag_column_and_says_when_there_is_none()
+    {
+        using var dir = new TempDir();
+        var one = ConllFiles.Write(dir, "one.txt", "EU B-ORG x", "rejects O y", "", "Paris B-LOC O", "", "Zoe B-PER z");
+        var e = Assert.Throws<ConllLabelColumnException>(() => ConllReader.ReadFile(one).ToList());
+        AssertNames(e, one, 1, "'x' is not a tag", "column 1 (ORG, LOC, PER) holds tags on every line; the labels are probably there.");
+        Assert.Equal([1], e.TagColumns);
+
+        var none = ConllFiles.Write(dir, "none.txt", "EU NNP x", "rejects VBZ y");
+        e = Assert.Throws<ConllLabelColumnException>(() => ConllReader.ReadFile(none).ToList());
+        AssertNames(e, none, 1, "'x' is not a tag", "no other column holds tags on every line");
+        Assert.Empty(e.TagColumns);
+
+        // Reading on past bad sentences still reports each one (the columns are looked for once).
+        var problems = new List<BertNerException>();
+        Assert.Equal("Paris", Assert.Single(new ConllReader(one).Read(problems.Add).ToList()).Text);
+        Assert.Equal(2, problems.Count);
+        Assert.All(problems, p => Assert.Contains("column 1 (ORG, LOC, PER)", p.Message));
+    }
+
+    [Fact]
+    public void A_tag_that_is_well_formed_but_out_of_place_gets_no_column_hint()
+    {
+        using var dir = new TempDir();
+        var path = ConllFiles.Write(dir, "b.txt", "a NN O", "b NN S-PER");
+        var e = Assert.Throws<BertNerException>(() => ConllReader.ReadFile(path, new ConllReaderOptions { Scheme = TagSchemeKind.IOB2 }).ToList());
+        Assert.DoesNotContain("column", e.Message);
+    }
+
+    [Fact]
     public void A_declared_iob2_file_with_iob1_entities_fails_at_the_first_one_and_says_why()
     {
         using var dir = new TempDir();

@@ -42,9 +42,9 @@ public sealed class FuzzRun(string target, ITestOutputHelper output)
         }
         var error = task.Exception?.InnerException;
         if (error is null) { Results++; return; }
-        if (error.GetType() == typeof(BertNerException))
+        // A BertNerException or a subclass that adds detail (ConllLabelColumnException); anything else is untyped.
+        if (error is BertNerException e)
         {
-            var e = (BertNerException)error;
             var problem = MessageProblem(e);
             if (problem is not null) { _failures.Add(Short($"{description}: {problem}: {e.Message}")); return; }
             Errors++;

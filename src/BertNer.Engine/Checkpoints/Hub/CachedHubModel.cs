@@ -34,4 +34,19 @@ public sealed record CachedHubModel(string Id, string Folder)
         found.Sort((a, b) => string.Compare(a.Id, b.Id, StringComparison.OrdinalIgnoreCase));
         return found;
     }
+
+    /// <summary>
+    /// The hub id of a snapshot folder in the cache layout (<c>…/models--{org}--{name}/snapshots/{commit}</c>), or null
+    /// for any other folder. Looks at the path only, so it works for any cache location (HF_HUB_CACHE, Python's).
+    /// </summary>
+    public static string? IdOfSnapshot(string folder)
+    {
+        var commit = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
+        var snapshots = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(folder));
+        if (string.IsNullOrEmpty(commit) || snapshots is null || Path.GetFileName(snapshots) != "snapshots") return null;
+        var repo = Path.GetFileName(Path.GetDirectoryName(snapshots));
+        if (repo is null || !repo.StartsWith(Prefix, StringComparison.Ordinal)) return null;
+        var id = repo[Prefix.Length..].Replace("--", "/", StringComparison.Ordinal);
+        return HubModelId.IsValidId(id) ? id : null;
+    }
 }
