@@ -8,10 +8,14 @@ BeforeAll {
     $script:tiny = Import-BertNerModel $tinyPath -Device Cpu
     $script:sentence = 'john smith visited paris . angela merkel met zoe in berlin . '
 
-    # Runs a script in a runspace of its own (with the module), so its progress records can be read.
+    # Runs a script in a runspace of its own (with the module), so its progress records can be read. One script,
+    # not a batch of statements: stopping a batch and disposing it can crash the process (PowerShell queues the
+    # next statement on the thread pool, which then finds the runspace closing).
     function script:Start-Isolated([string] $Script, [hashtable] $Arguments) {
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript("Import-Module '$env:BERTNER_MODULE'").AddStatement().AddScript($Script)
+        $session = [initialsessionstate]::CreateDefault()
+        $session.ImportPSModule($env:BERTNER_MODULE)
+        $ps = [powershell]::Create($session)
+        $null = $ps.AddScript($Script)
         foreach ($k in $Arguments.Keys) { $null = $ps.AddParameter($k, $Arguments[$k]) }
         $output = [Management.Automation.PSDataCollection[psobject]]::new()
         $async = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]::new(), $output)
