@@ -138,7 +138,7 @@ public sealed class GetNerEntityCommand : PSCmdlet
     protected override void EndProcessing()
     {
         Flush();
-        WriteVerbose($"Tagged {_nextIndex:N0} texts ({_characterCount:N0} characters): {_entityCount:N0} entities in {_clock.Elapsed.TotalSeconds:F1} s.");
+        WriteVerbose($"Tagged {Count(_nextIndex, "text")} ({Count(_characterCount, "character")}): {Count(_entityCount, "entity", "entities")} in {_clock.Elapsed.TotalSeconds:F1} s.");
         if (_wroteProgress) WriteProgress(new ProgressRecord(ProgressId, Activity, "Done") { RecordType = ProgressRecordType.Completed });
     }
 
@@ -149,6 +149,8 @@ public sealed class GetNerEntityCommand : PSCmdlet
         _pending.Add(text);
         if (_pending.Count >= Window) Flush();
     }
+
+    private static string Count(long n, string one, string? many = null) => $"{n:N0} {(n == 1 ? one : many ?? one + "s")}";
 
     private string Activity => $"Tagging entities with {_model!.Name}";
 
@@ -187,8 +189,8 @@ public sealed class GetNerEntityCommand : PSCmdlet
         _nextIndex += _pending.Count;
         _entityCount += entities.Count;
         _characterCount += texts.Sum(t => (long)(t?.Length ?? 0));
-        WriteVerbose($"Texts {first + 1:N0}–{_nextIndex:N0}: {windows:N0} windows in {(windows + BatchSize - 1) / BatchSize:N0} batches, " +
-            $"{entities.Count:N0} entities, {(_clock.Elapsed - started).TotalSeconds:F1} s.");
+        WriteVerbose($"Texts {first + 1:N0}–{_nextIndex:N0}: {Count(windows, "window")} in {Count((windows + BatchSize - 1) / BatchSize, "batch", "batches")}, " +
+            $"{Count(entities.Count, "entity", "entities")}, {(_clock.Elapsed - started).TotalSeconds:F1} s.");
         _pending.Clear();
         ShowProgress(windows, windows, force: true);
     }
