@@ -47,9 +47,9 @@ Describe 'Default views at 80 columns' {
     It 'NerEntity: every column stays, long entity texts are cut with an ellipsis' {
         $lines = Render $entities
         LongerThan80 $lines | Should -BeNullOrEmpty
-        $lines | Should -Contain 'Input Type   Text                                  Start    End  Score'
-        $lines | Should -Contain '12345 ORG    European Commission for Agriculture…     21     76  0.973'
-        $lines | Should -Contain '12345 PER    Gerard Kiely                             78     90  0.500'
+        $lines | Should -Contain 'InputIndex Type   Text                                  Start    End  Score'
+        $lines | Should -Contain '     12345 ORG    European Commission for Agriculture…     21     76  0.973'
+        $lines | Should -Contain '     12345 PER    Gerard Kiely                             78     90  0.500'
     }
 
     It 'NerEpochResult: the epoch table, with - for epochs without validation' {

@@ -26,12 +26,22 @@ public sealed class EntityRecognizer(NerModel model, RecognizerOptions? options 
 {
     private readonly RecognizerOptions _o = options ?? new RecognizerOptions();
 
-    public List<NerEntity> Recognize(IReadOnlyList<string?> texts, int firstInputIndex = 0, CancellationToken ct = default)
+    /// <summary>Sub-tokens per window: the option, or the most the model's positions take ([CLS] and [SEP] aside).</summary>
+    public int WindowTokens => _o.WindowTokens ?? Longest;
+
+    private int Longest => Math.Min(model.Config.MaxPositionEmbeddings, model.Tokenizer.Settings.ModelMaxLength) - 2;
+
+    /// <param name="progress">Called with (windows done, windows in all): once when the texts are cut, then after
+    /// every batch. One long text is many windows, so a caller can follow (and cancel) it part way.</param>
+    /// <param name="ct">Checked between texts while cutting, between batches of windows and between texts while
+    /// building entities: cancelling stops a long text part way (OperationCanceledException).</param>
+    public List<NerEntity> Recognize(IReadOnlyList<string?> texts, int firstInputIndex = 0, CancellationToken ct = default,
+        Action<int, int>? progress = null)
     {
         if (model.Classifier is null)
             throw new BertNerException(BertNerErrorKind.InvalidArgument,
                 $"Model '{model.Name}' has no labels: it is a pretrained encoder. Fine-tune it with Start-BertNerTraining first.", "Model");
-        int longest = Math.Min(model.Config.MaxPositionEmbeddings, model.Tokenizer.Settings.ModelMaxLength) - 2;
+        int longest = Longest;
         // A window past the model's positions would index beyond its position embeddings inside libtorch.
         if (_o.WindowTokens is < 1 || _o.WindowTokens > longest)
             throw new BertNerException(BertNerErrorKind.InvalidArgument,
@@ -41,7 +51,12 @@ public sealed class EntityRecognizer(NerModel model, RecognizerOptions? options 
             throw new BertNerException(BertNerErrorKind.InvalidArgument, $"Stride is {_o.Stride}; it counts sub-tokens shared by neighbouring windows, 0 or more.", "Stride");
         int window = _o.WindowTokens ?? longest;
         int stride = Math.Clamp(_o.Stride ?? window / 4, 0, window - 1);
-        var tokenized = texts.Select(t => model.Tokenizer.TokenizeText(t ?? "")).ToList();
+        var tokenized = new List<List<SubToken>>(texts.Count);
+        foreach (var t in texts)
+        {
+            ct.ThrowIfCancellationRequested();
+            tokenized.Add(model.Tokenizer.TokenizeText(t ?? ""));
+        }
 
         // Cut every text into windows and run them all as one set of batches.
         var windows = new List<(int Text, int Start, EncodedSentence Encoded)>();
@@ -56,12 +71,15 @@ public sealed class EntityRecognizer(NerModel model, RecognizerOptions? options 
                 if (end == subs.Count) break;
             }
         }
-        var scores = TokenClassifierRunner.Run(model, windows.Select(w => w.Encoded).ToList(), _o.BatchSize, withProbabilities: true, ct: ct);
+        progress?.Invoke(0, windows.Count);
+        var scores = TokenClassifierRunner.Run(model, windows.Select(w => w.Encoded).ToList(), _o.BatchSize, withProbabilities: true,
+            progress: progress is null ? null : done => progress(done, windows.Count), ct: ct);
 
         var entities = new List<NerEntity>();
         var byText = windows.Select((w, i) => (w, i)).GroupBy(x => x.w.Text);
         foreach (var g in byText)
         {
+            ct.ThrowIfCancellationRequested();
             var subs = tokenized[g.Key];
             var probs = new float[subs.Count][];
             var margin = new int[subs.Count];

@@ -16,6 +16,11 @@ public sealed class NerEntity
     /// <summary>0-based position of the input among the texts of the call (or pipeline).</summary>
     public int InputIndex { get; init; }
     public required string Input { get; init; }
+    /// <summary>The caller's identifier of the input (e.g. a ticket id), carried through untouched; null when none was given.
+    /// Settable: whoever knows where a text came from fills it in after recognition.</summary>
+    public object? Id { get; set; }
+    /// <summary>Full path of the file the input was read from; null when the text was given directly.</summary>
+    public string? SourceFile { get; set; }
 
     public override string ToString() => $"{Type}: {Text} [{Start}..{End})";
 }

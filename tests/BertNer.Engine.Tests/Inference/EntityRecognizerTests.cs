@@ -111,4 +111,38 @@ public class EntityRecognizerTests : IClassFixture<EntityRecognizerTests.Trained
         Assert.DoesNotContain(es, e => e.InputIndex == 11);
         Assert.All(es, e => Assert.Same(texts[e.InputIndex - 10], e.Input));
     }
+    [Fact]
+    public void Cancelling_part_way_through_one_long_text_stops_before_its_last_window()
+    {
+        // Issue 16.6: Ctrl+C on one long text waited for all of its windows. The token is checked between batches.
+        var text = string.Concat(Enumerable.Repeat("John Smith visited Paris . ", 200));
+        using var cts = new CancellationTokenSource();
+        var reports = new List<(int Done, int Total)>();
+        var recognizer = new EntityRecognizer(_model, new RecognizerOptions { WindowTokens = 20, Stride = 5, BatchSize = 1 });
+        Assert.ThrowsAny<OperationCanceledException>(() => recognizer.Recognize(new[] { text }, ct: cts.Token, progress: (done, total) =>
+        {
+            reports.Add((done, total));
+            if (done >= 1) cts.Cancel();
+        }));
+        int total = reports[0].Total;
+        Assert.True(total > 50, $"{total} windows");
+        Assert.Equal((0, total), reports[0]);
+        Assert.Equal((1, total), reports[^1]); // the window that was running when cancelled, and none after it
+    }
+
+    [Fact]
+    public void Progress_counts_every_window_of_every_text_once()
+    {
+        var texts = new[] { string.Concat(Enumerable.Repeat("Angela Merkel met Zoe in Berlin . ", 30)), "", "Zoe visited London ." };
+        var reports = new List<(int Done, int Total)>();
+        var recognizer = new EntityRecognizer(_model, new RecognizerOptions { WindowTokens = 20, Stride = 5, BatchSize = 4 });
+        var es = recognizer.Recognize(texts, progress: (done, total) => reports.Add((done, total)));
+        int total = reports[0].Total;
+        Assert.Equal(total, reports[^1].Done);
+        Assert.Equal(Enumerable.Range(0, reports.Count).Select(k => Math.Min(k * 4, total)), reports.Select(r => r.Done));
+        Assert.All(reports, r => Assert.Equal(total, r.Total));
+        // The same entities as without progress.
+        Assert.Equal(new EntityRecognizer(_model, new RecognizerOptions { WindowTokens = 20, Stride = 5, BatchSize = 4 }).Recognize(texts).Select(e => e.ToString()),
+            es.Select(e => e.ToString()));
+    }
 }
