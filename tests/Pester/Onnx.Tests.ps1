@@ -53,3 +53,62 @@ Describe 'Export-BertNerModel' {
         { Export-BertNerModel $encoder (Join-Path $TestDrive 'enc-onnx') -ErrorAction Stop } | Should -Throw -ExpectedMessage '*without labels*'
     }
 }
+
+Describe 'The ONNX Runtime backend (Get-NerEntity, Measure-BertNerModel)' {
+    BeforeAll {
+        $train = New-ToyConll -Path (Join-Path $TestDrive 'train.txt') -Count 96
+        $script:valid = New-ToyConll -Path (Join-Path $TestDrive 'valid.txt') -Count 24 -Seed 11
+        $run = Import-Conll $train | Start-BertNerTraining -Model $tiny -OutputPath (Join-Path $TestDrive 'run') -Epochs 3 -LearningRate 0.005 `
+            -Device Cpu -WarningAction SilentlyContinue -InformationAction SilentlyContinue
+        $script:best = $run.BestModelPath
+        $script:export = Join-Path $TestDrive 'export'
+        Export-BertNerModel $best $export | Out-Null
+        # Short texts, and one long enough to be cut into several windows (the tiny model has 64 positions).
+        $script:texts = @('john smith visited paris .', 'zoe met angela merkel in berlin .', '',
+            ((1..30 | ForEach-Object { 'angela merkel visited london .' }) -join ' '))
+        function Show($entities) { $entities | ForEach-Object { '{0} {1} {2}-{3} {4}' -f $_.InputIndex, $_.Type, $_.Start, $_.End, $_.Text } }
+    }
+
+    It 'gives the entities, offsets and scores the libtorch model gives, through the same windows and batches' {
+        $torch = Get-NerEntity -Text $texts -Model $best -BatchSize 3
+        $onnx = Get-NerEntity -Text $texts -Model $export -BatchSize 3
+        $torch.Count | Should -BeGreaterThan 60
+        Show $onnx | Should -Be (Show $torch)
+        for ($i = 0; $i -lt $torch.Count; $i++) { [Math]::Abs($onnx[$i].Score - $torch[$i].Score) | Should -BeLessThan 1e-4 }
+    }
+
+    It 'chooses ONNX Runtime for an export by itself and says so with -Verbose' {
+        $verbose = Get-NerEntity -Text 'zoe visited paris .' -Model $export -Verbose 4>&1 | Where-Object { $_ -is [Management.Automation.VerboseRecord] }
+        ($verbose.Message -join "`n") | Should -Match 'with Onnx'
+    }
+
+    It 'measures the same metrics on labelled sentences' {
+        $a = Import-Conll $valid | Measure-BertNerModel -Model $best
+        $b = Import-Conll $valid | Measure-BertNerModel -Model $export
+        $b.F1 | Should -Be $a.F1
+        $b.Precision | Should -Be $a.Precision
+        $b.Recall | Should -Be $a.Recall
+        [Math]::Abs($b.Loss - $a.Loss) | Should -BeLessThan 1e-4
+    }
+
+    It 'says what to give when -Backend does not fit the folder' {
+        { Get-NerEntity -Text 'x' -Model $best -Backend Onnx -ErrorAction Stop } | Should -Throw -ExpectedMessage '*Export-BertNerModel*'
+        { Get-NerEntity -Text 'x' -Model $export -Device Cuda -ErrorAction Stop } | Should -Throw -ExpectedMessage '*ONNX Runtime on the CPU*'
+    }
+
+    It 'tags with an export in a module copy that has no libtorch at all' {
+        $copy = Join-Path $TestDrive 'module-without-libtorch/BertNer'
+        New-Item -ItemType Directory $copy -Force | Out-Null
+        Copy-Item (Join-Path (Split-Path $env:BERTNER_MODULE) '*') $copy -Recurse
+        # Every native library but ONNX Runtime's (libtorch, its OpenMP, TorchSharp's glue); managed TorchSharp.dll stays.
+        Get-ChildItem $copy -Recurse -File | Where-Object { $_.Name -match '^lib.*\.(so(\.\d+)*|dylib)$' -and $_.Name -notmatch 'onnxruntime' } | Remove-Item
+        Get-ChildItem $copy -Recurse -Filter 'libtorch_cpu*' | Should -BeNullOrEmpty
+        $script = "Import-Module '$copy/BertNer.psd1'; " +
+            "Get-NerEntity -Text 'john smith visited paris .' -Model '$export' | ForEach-Object { `$_.Type + ' ' + `$_.Text }; " +
+            "try { Get-NerEntity -Text 'x' -Model '$best' -ErrorAction Stop } catch { 'torch: ' + `$_.Exception.Message }"
+        $out = & $env:BERTNER_PWSH -NoProfile -NonInteractive -Command $script 2>&1 | Out-String
+        $out | Should -Match 'PER john smith'
+        $out | Should -Match 'LOC paris'
+        $out | Should -Match 'torch: .*libtorch'
+    }
+}

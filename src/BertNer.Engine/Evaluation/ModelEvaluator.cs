@@ -12,6 +12,15 @@ public static class ModelEvaluator
 {
     /// <param name="batchSize">Also the grouping of HF's eval loss (mean of per-batch mean losses, weighted by batch size).</param>
     public static ModelEvaluation Evaluate(NerModel model, IReadOnlyList<NerSentence> sentences, int batchSize,
+        bool labelAllSubtokens = true, int maxLength = 512, Action<int>? progress = null, CancellationToken ct = default) =>
+        Evaluate(new TorchTokenClassifier(model), sentences, batchSize, labelAllSubtokens, maxLength, progress, ct);
+
+    public static ModelEvaluation Evaluate(NerModel model, IReadOnlyList<NerSentence> sentences, IReadOnlyList<EncodedSentence> encoded,
+        int batchSize, Action<int>? progress = null, CancellationToken ct = default) =>
+        Evaluate(new TorchTokenClassifier(model), sentences, encoded, batchSize, progress, ct);
+
+    /// <param name="batchSize">Also the grouping of HF's eval loss (mean of per-batch mean losses, weighted by batch size).</param>
+    public static ModelEvaluation Evaluate(ITokenClassifier model, IReadOnlyList<NerSentence> sentences, int batchSize,
         bool labelAllSubtokens = true, int maxLength = 512, Action<int>? progress = null, CancellationToken ct = default)
     {
         var labels = new LabelMap(model.Labels);
@@ -20,10 +29,10 @@ public static class ModelEvaluator
         return Evaluate(model, sentences, encoded, batchSize, progress, ct);
     }
 
-    public static ModelEvaluation Evaluate(NerModel model, IReadOnlyList<NerSentence> sentences, IReadOnlyList<EncodedSentence> encoded,
+    public static ModelEvaluation Evaluate(ITokenClassifier model, IReadOnlyList<NerSentence> sentences, IReadOnlyList<EncodedSentence> encoded,
         int batchSize, Action<int>? progress = null, CancellationToken ct = default)
     {
-        var scores = TokenClassifierRunner.Run(model, encoded, batchSize, progress: progress, ct: ct);
+        var scores = model.Score(encoded, batchSize, progress: progress, ct: ct);
         var words = new ConllEvaluator();
         var subTokens = new ConllEvaluator();
         var predictions = new List<string[]>(sentences.Count);

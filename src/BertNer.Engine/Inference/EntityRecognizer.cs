@@ -22,9 +22,12 @@ public sealed record RecognizerOptions
 /// farthest from an edge, and entities are built once over the merged text, so none is cut or
 /// duplicated at a border.
 /// </summary>
-public sealed class EntityRecognizer(NerModel model, RecognizerOptions? options = null)
+public sealed class EntityRecognizer(ITokenClassifier model, RecognizerOptions? options = null)
 {
     private readonly RecognizerOptions _o = options ?? new RecognizerOptions();
+
+    /// <summary>Tags with a libtorch model.</summary>
+    public EntityRecognizer(NerModel model, RecognizerOptions? options = null) : this(new TorchTokenClassifier(model), options) { }
 
     /// <summary>Sub-tokens per window: the option, or the most the model's positions take ([CLS] and [SEP] aside).</summary>
     public int WindowTokens => _o.WindowTokens ?? Longest;
@@ -38,11 +41,11 @@ public sealed class EntityRecognizer(NerModel model, RecognizerOptions? options 
     public List<NerEntity> Recognize(IReadOnlyList<string?> texts, int firstInputIndex = 0, CancellationToken ct = default,
         Action<int, int>? progress = null)
     {
-        if (model.Classifier is null)
+        if (model.Labels.Count == 0)
             throw new BertNerException(BertNerErrorKind.InvalidArgument,
                 $"Model '{model.Name}' has no labels: it is a pretrained encoder. Fine-tune it with Start-BertNerTraining first.", "Model");
         int longest = Longest;
-        // A window past the model's positions would index beyond its position embeddings inside libtorch.
+        // A window past the model's positions would index beyond its position embeddings.
         if (_o.WindowTokens is < 1 || _o.WindowTokens > longest)
             throw new BertNerException(BertNerErrorKind.InvalidArgument,
                 $"WindowTokens is {_o.WindowTokens}; model '{model.Name}' takes 1 to {longest} sub-tokens per window (its {model.Config.MaxPositionEmbeddings} positions less [CLS] and [SEP]). Leave it unset to use the longest.",
@@ -72,7 +75,7 @@ public sealed class EntityRecognizer(NerModel model, RecognizerOptions? options 
             }
         }
         progress?.Invoke(0, windows.Count);
-        var scores = TokenClassifierRunner.Run(model, windows.Select(w => w.Encoded).ToList(), _o.BatchSize, withProbabilities: true,
+        var scores = model.Score(windows.Select(w => w.Encoded).ToList(), _o.BatchSize, withProbabilities: true,
             progress: progress is null ? null : done => progress(done, windows.Count), ct: ct);
 
         var entities = new List<NerEntity>();

@@ -12,7 +12,7 @@ namespace BertNer.Onnx;
 /// libtorch in the process. One session serves every caller: ONNX Runtime's Run is thread-safe, so
 /// runspaces of one process (ForEach-Object -Parallel) share it.
 /// </summary>
-public sealed class OnnxTokenClassifier : IDisposable
+public sealed class OnnxTokenClassifier : ITokenClassifier, IDisposable
 {
     private readonly InferenceSession _session;
     private static readonly string[] OutputNames = { "logits" };
@@ -22,6 +22,8 @@ public sealed class OnnxTokenClassifier : IDisposable
     public BertConfig Config { get; }
     public BertNerTokenizer Tokenizer { get; }
     public IReadOnlyList<string> Labels => Config.Labels;
+    public InferenceBackend Backend => InferenceBackend.Onnx;
+    public string DeviceName => "cpu";
 
     private OnnxTokenClassifier(string folder, BertConfig config, BertNerTokenizer tokenizer, InferenceSession session)
     {
@@ -70,7 +72,7 @@ public sealed class OnnxTokenClassifier : IDisposable
     }
 
     /// <summary>Scores encoded sentences in batches of similar length (sorted longest first), results in input order.</summary>
-    public TokenScores[] Run(IReadOnlyList<EncodedSentence> items, int batchSize, bool withProbabilities = false,
+    public TokenScores[] Score(IReadOnlyList<EncodedSentence> items, int batchSize, bool withProbabilities = false,
         Action<int>? progress = null, CancellationToken ct = default)
     {
         var results = new TokenScores[items.Count];

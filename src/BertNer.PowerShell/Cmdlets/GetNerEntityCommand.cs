@@ -64,9 +64,13 @@ public sealed class GetNerEntityCommand : PSCmdlet
     [ValidateRange(0.0, 1.0)]
     public double MinimumScore { get; set; }
 
+    /// <summary>The runtime: Auto (ONNX Runtime for an exported folder, libtorch otherwise), Torch or Onnx.</summary>
+    [Parameter]
+    public InferenceBackend Backend { get; set; } = InferenceBackend.Auto;
+
     private const int ProgressId = 16;
 
-    private NerModel? _model;
+    private ITokenClassifier? _model;
     private EntityRecognizer? _recognizer;
     private readonly List<PendingText> _pending = new();
     private int _nextIndex;
@@ -88,11 +92,10 @@ public sealed class GetNerEntityCommand : PSCmdlet
     {
         try
         {
-            _model = Model is PSObject { BaseObject: NerModel m } ? m : Model as NerModel
-                ?? ModelCache.Get(ModelResolver.Resolve(this, Model, _stop.Token), Device);
+            _model = ModelResolver.ResolveClassifier(this, Model, Device, Backend, _stop.Token);
             _recognizer = new EntityRecognizer(_model, new RecognizerOptions { Aggregation = AggregationStrategy, BatchSize = BatchSize, MinimumScore = MinimumScore });
             var types = _model.Labels.Select(l => l.Length > 2 && l[1] == '-' ? l[2..] : l).Where(l => l != "O").Distinct();
-            WriteVerbose($"Model {_model.Name} ({string.Join(", ", types)}) on {_model.Device.type}{(_model.SourcePath is { } p ? $" from {p}" : "")}; " +
+            WriteVerbose($"Model {_model.Name} ({string.Join(", ", types)}) on {_model.DeviceName} with {_model.Backend}{(_model.SourcePath is { } p ? $" from {p}" : "")}; " +
                 $"windows of up to {_recognizer.WindowTokens} sub-tokens, {BatchSize} per batch, {Window} texts at a time.");
         }
         catch (BertNerException e)

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using BertNer.Data;
 using BertNer.Evaluation;
+using BertNer.Inference;
 using BertNer.Modeling;
 using BertNer.PowerShell.Support;
 
@@ -40,6 +41,10 @@ public sealed class MeasureBertNerModelCommand : PSCmdlet
     [Parameter, ValidateSet("Auto", "Cpu", "Cuda")]
     public string Device { get; set; } = "Auto";
 
+    /// <summary>The runtime: Auto (ONNX Runtime for an exported folder, libtorch otherwise), Torch or Onnx.</summary>
+    [Parameter]
+    public InferenceBackend Backend { get; set; } = InferenceBackend.Auto;
+
     private readonly List<NerSentence> _sentences = new();
 
     protected override void ProcessRecord()
@@ -57,8 +62,7 @@ public sealed class MeasureBertNerModelCommand : PSCmdlet
             if (ParameterSetName == "Path") _sentences.AddRange(ConllFiles.Read(this, Path));
             if (_sentences.Count == 0)
                 ThrowTerminatingError(ErrorRecords.Argument("No sentences to evaluate: pipe NerSentence objects (Import-Conll valid.txt | Measure-BertNerModel ...) or use -Path.", "InputObject", null));
-            var model = Model is PSObject { BaseObject: NerModel m } ? m : Model as NerModel
-                ?? ModelCache.Get(ModelResolver.Resolve(this, Model), Device);
+            var model = ModelResolver.ResolveClassifier(this, Model, Device, Backend);
             var pump = new WorkerPump();
             ModelEvaluation result;
             try

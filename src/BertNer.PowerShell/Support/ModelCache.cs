@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using BertNer.Inference;
 using BertNer.Modeling;
+using BertNer.Onnx;
 
 namespace BertNer.PowerShell.Support;
 
@@ -11,6 +13,34 @@ namespace BertNer.PowerShell.Support;
 internal static class ModelCache
 {
     private static readonly ConcurrentDictionary<string, Lazy<NerModel>> Models = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Lazy<OnnxTokenClassifier>> OnnxModels = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The model in <paramref name="folder"/> on the runtime <paramref name="backend"/> asks for: Auto takes ONNX
+    /// Runtime for an export (model.onnx), libtorch otherwise. The ONNX path never touches libtorch.
+    /// </summary>
+    public static ITokenClassifier GetClassifier(string folder, string device, InferenceBackend backend)
+    {
+        var full = Path.GetFullPath(folder);
+        bool onnx = backend == InferenceBackend.Onnx || (backend == InferenceBackend.Auto && OnnxTokenClassifier.IsExport(full));
+        if (!onnx) return new TorchTokenClassifier(Get(full, device));
+        if (string.Equals(device, "Cuda", StringComparison.OrdinalIgnoreCase))
+            throw new BertNerException(BertNerErrorKind.InvalidArgument,
+                $"'{full}' is an ONNX export, which BertNer runs with ONNX Runtime on the CPU. Leave -Device out (or use Cpu), or give the model's own folder (e.g. the run's best/) with -Backend Torch to use CUDA.", "Device");
+        var model = Path.Combine(full, OnnxExporter.ModelFile);
+        var stamp = File.Exists(model) ? File.GetLastWriteTimeUtc(model).Ticks.ToString() : "";
+        var key = $"{full}|{stamp}";
+        var lazy = OnnxModels.GetOrAdd(key, _ => new Lazy<OnnxTokenClassifier>(() => OnnxTokenClassifier.Load(full), LazyThreadSafetyMode.ExecutionAndPublication));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            OnnxModels.TryRemove(key, out _);
+            throw;
+        }
+    }
 
     public static NerModel Get(string folder, string device)
     {

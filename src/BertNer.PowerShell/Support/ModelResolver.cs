@@ -13,6 +13,22 @@ namespace BertNer.PowerShell.Support;
 /// </summary>
 internal static class ModelResolver
 {
+    /// <summary>-Model as something that scores sentences: a model object as it is, anything else resolved to a
+    /// folder and loaded (once per session) on the backend asked for.</summary>
+    public static Inference.ITokenClassifier ResolveClassifier(PSCmdlet cmdlet, object model, string device, Inference.InferenceBackend backend, CancellationToken ct = default)
+    {
+        var v = model is PSObject pso ? pso.BaseObject : model;
+        if (v is Inference.ITokenClassifier classifier) return classifier;
+        if (v is NerModel m)
+        {
+            if (backend == Inference.InferenceBackend.Onnx)
+                throw new BertNerException(BertNerErrorKind.InvalidArgument,
+                    $"-Backend Onnx runs an exported folder, and '{m.Name}' is a model object loaded with libtorch. Give the folder Export-BertNerModel wrote, or leave -Backend out.", "Backend");
+            return new Inference.TorchTokenClassifier(m);
+        }
+        return ModelCache.GetClassifier(Resolve(cmdlet, model, ct), device, backend);
+    }
+
     public static string Resolve(PSCmdlet cmdlet, object model, CancellationToken ct = default)
     {
         var v = model is PSObject pso ? pso.BaseObject : model;

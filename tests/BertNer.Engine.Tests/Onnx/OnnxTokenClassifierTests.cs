@@ -22,7 +22,7 @@ public class OnnxTokenClassifierTests
         var encoded = new SentenceEncoder(model.Tokenizer, new LabelMap(TinyModel.Labels), true, 64).EncodeAll(sentences);
         foreach (var batchSize in new[] { 1, 7, 32 })
             AssertSame(TokenClassifierRunner.Run(model, encoded, batchSize, withProbabilities: true),
-                onnx.Run(encoded, batchSize, withProbabilities: true), strictArgmax: true);
+                onnx.Score(encoded, batchSize, withProbabilities: true), strictArgmax: true);
     }
 
     [SkippableFact]
@@ -36,7 +36,7 @@ public class OnnxTokenClassifierTests
         using var onnx = OnnxTokenClassifier.Load(dir["onnx"]);
         var encoded = new SentenceEncoder(model.Tokenizer, new LabelMap(model.Labels), true, 512).EncodeAll(valid);
         // The golden head is not trained: labels can be near ties, so argmax is compared where the margin is clear.
-        AssertSame(TokenClassifierRunner.Run(model, encoded, 32, withProbabilities: true), onnx.Run(encoded, 32, withProbabilities: true), strictArgmax: false);
+        AssertSame(TokenClassifierRunner.Run(model, encoded, 32, withProbabilities: true), onnx.Score(encoded, 32, withProbabilities: true), strictArgmax: false);
     }
 
     [Fact]
