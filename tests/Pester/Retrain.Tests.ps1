@@ -6,6 +6,37 @@ BeforeDiscovery {
     if (-not $hasShared) { Write-Warning '../shared is absent: the retraining tests need the real model and data and are skipped.' }
 }
 
+Describe 'examples/retrain.ps1 usage errors (exit 1, nothing trained)' {
+    BeforeAll {
+        $script:retrain = Join-Path $env:BERTNER_REPO 'examples/retrain.ps1'
+        $script:config = Join-Path $TestDrive 'usage.yaml'
+        "model: nowhere`nvalidation_path: $TestDrive/valid.txt" | Set-Content $config
+        function Invoke-Retrain { & $env:BERTNER_PWSH -NoProfile -NonInteractive -File $retrain @args -ModulePath $env:BERTNER_MODULE *>&1 | Out-String }
+    }
+
+    It 'exits 1 for a parameter PowerShell cannot bind (a typo), which is not a quality verdict' {
+        $text = Invoke-Retrain -ConfigPath $config -MinimumF1x 0.9
+        $LASTEXITCODE | Should -Be 1
+        $text | Should -Match 'MinimumF1x'
+    }
+
+    It 'exits 1 when -ConfigPath is not a file, saying what to give' {
+        $text = Invoke-Retrain -ConfigPath (Join-Path $TestDrive 'missing.yaml') -OutputPath (Join-Path $TestDrive 'never')
+        $LASTEXITCODE | Should -Be 1
+        $text | Should -Match 'missing\.yaml.*is not a file'
+        Test-Path (Join-Path $TestDrive 'never') | Should -BeFalse
+    }
+
+    It 'exits 1 for -TrainLimit without train_path and for -NoTrain with -Force' {
+        $text = Invoke-Retrain -ConfigPath $config -TrainLimit 10 -OutputPath (Join-Path $TestDrive 'never')
+        $LASTEXITCODE | Should -Be 1
+        $text | Should -Match 'TrainLimit needs train_path'
+        $text = Invoke-Retrain -ConfigPath $config -NoTrain -Force -OutputPath (Join-Path $TestDrive 'never')
+        $LASTEXITCODE | Should -Be 1
+        $text | Should -Match 'NoTrain'
+    }
+}
+
 Describe 'examples/retrain.ps1 (MiniLM, 400 CoNLL-2003 sentences, 1 epoch)' -Skip:(-not $hasShared) {
     BeforeAll {
         $script:shared = Join-Path $env:BERTNER_REPO '../shared'
@@ -47,10 +78,23 @@ eval_batch_size: 32
         ($r.FromText | Sort-Object) | Should -Be ($r.FromEvaluation | Sort-Object)
     }
 
-    It 'exits 1 when F1 is below -MinimumF1' {
+    It 'exports the trained model to ONNX with identical word predictions on all 3,250 validation sentences' {
+        Import-Module $env:BERTNER_MODULE
+        $export = Join-Path $TestDrive 'onnx'
+        Export-BertNerModel (Join-Path $out 'best') $export | Out-Null
+        $valid = Import-Conll "$shared/data/conll2003/valid.txt"
+        $torch = $valid | Measure-BertNerModel -Model (Join-Path $out 'best') -Backend Torch -PredictionsPath (Join-Path $TestDrive 'torch.txt')
+        $onnx = $valid | Measure-BertNerModel -Model $export -PredictionsPath (Join-Path $TestDrive 'onnx.txt')
+        $torch.Sentences | Should -Be 3250
+        (Get-FileHash (Join-Path $TestDrive 'onnx.txt')).Hash | Should -Be (Get-FileHash (Join-Path $TestDrive 'torch.txt')).Hash
+        $onnx.F1 | Should -Be $torch.F1
+        [Math]::Abs($onnx.Loss - $torch.Loss) | Should -BeLessThan 1e-4
+    }
+
+    It 'exits 4 when F1 is below -MinimumF1 (not 1, which is a usage error)' {
         & $env:BERTNER_PWSH -NoProfile -NonInteractive -File $retrain -ConfigPath $config -OutputPath $out -NoTrain `
             -EvaluationLimit 300 -MinimumF1 0.99 -ModulePath $env:BERTNER_MODULE *> $null
-        $LASTEXITCODE | Should -Be 1
+        $LASTEXITCODE | Should -Be 4
         (Get-Content (Join-Path $out 'summary.md') -Raw) | Should -Match 'below the minimum'
     }
 
