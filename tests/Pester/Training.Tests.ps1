@@ -207,6 +207,18 @@ Describe 'Start-BertNerTraining: resume, re-run, -WhatIf and -Force (issue 16)' 
         Get-ChildItem -Force $out -Filter '.replaced-run-*' | Should -BeNullOrEmpty
     }
 
+    It 're-runs a run''s own config into its own folder with -Force, keeping its copied data (16.7)' {
+        $out = Join-Path $TestDrive 'forced-own'
+        Import-Conll $trainFile | Select-Object -First 20 | Start-BertNerTraining -Model $tiny -OutputPath $out -Epochs 1 -MaxSteps 2 -Device Cpu | Out-Null
+        $cfg = Join-Path $out 'config.yaml'
+        # train_path is the run's train.conll, which -Force removes with the old run: it is written again.
+        $run = Start-BertNerTraining -ConfigPath $cfg -Force
+        $run.Steps | Should -Be 2
+        (Import-Conll (Join-Path $out 'train.conll')).Count | Should -Be 20
+        (Get-Content $cfg -Raw) | Should -Match "(?m)^train_path: .*train\.conll"
+        (Start-BertNerTraining -ConfigPath $cfg -OutputPath (Join-Path $TestDrive 'forced-own-again')).Steps | Should -Be 2
+    }
+
     It '-WhatIf checks the config and shows what would be written, without training (16.7)' {
         $out = Join-Path $TestDrive 'whatif'
         $shown = Invoke-ChildPwsh "Import-Conll '$trainFile' | Start-BertNerTraining -Model '$tiny' -OutputPath '$out' -Epochs 2 -WhatIf; 'exit ok'"

@@ -110,8 +110,9 @@ public sealed class Trainer
 
         // Sentences that came as objects are recorded by path, so resume validates as before and the config re-runs.
         string dataNote = "";
-        if (_o.TrainPath is null) (_o.TrainPath, dataNote) = RecordData(train, RunData.TrainFile, "train_path", "training");
-        if (_o.ValidationPath is null && validation is { Count: > 0 })
+        // A path that is gone now was the replaced run's own copy (-Force re-running its config): the sentences are in memory.
+        if (_o.TrainPath is null || !File.Exists(_o.TrainPath)) (_o.TrainPath, dataNote) = RecordData(train, RunData.TrainFile, "train_path", "training");
+        if ((_o.ValidationPath is null || !File.Exists(_o.ValidationPath)) && validation is { Count: > 0 })
         {
             var (path, note) = RecordData(validation, RunData.ValidationFile, "validation_path", "validation");
             _o.ValidationPath = path;
