@@ -110,6 +110,178 @@ Describe 'Start-BertNerTraining (tiny model)' {
     }
 }
 
+Describe 'Start-BertNerTraining: resume, re-run, -WhatIf and -Force (issue 16)' {
+    BeforeAll {
+        $script:tiny = New-TinyBertFolder -Path (Join-Path $TestDrive 'tiny')
+        $script:trainFile = New-ToyConll -Path (Join-Path $TestDrive 'toy-train.txt') -Count 48
+        $script:validFile = New-ToyConll -Path (Join-Path $TestDrive 'toy-valid.txt') -Count 16 -Seed 11
+        # A child pwsh shows what reaches the console (-WhatIf lines and warnings written to the host).
+        $script:pwsh = $env:BERTNER_PWSH ?? 'pwsh' 
+        function Invoke-ChildPwsh([string] $Script) {
+            $all = & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$env:BERTNER_MODULE'; $Script" 2>&1
+            ($all | Out-String)
+        }
+    }
+
+    It 'resumes a run started with -ValidationSet objects with the same validation (16.2)' {
+        $out = Join-Path $TestDrive 'valset'
+        $valid = Import-Conll $validFile | Select-Object -First 10
+        $first = Import-Conll $trainFile | Start-BertNerTraining -Model $tiny -ValidationSet $valid -OutputPath $out -Epochs 1 -LearningRate 0.005 -Device Cpu
+        $first.Epochs[0].F1 | Should -Not -BeNullOrEmpty
+        $run = Import-Conll $trainFile | Start-BertNerTraining -Resume -OutputPath $out -Epochs 2 -Device Cpu
+        $run.Epochs.Count | Should -Be 2
+        $run.Epochs[1].F1 | Should -Not -BeNullOrEmpty
+        (Get-Content (Join-Path $out 'config.yaml') -Raw) | Should -Match "(?m)^validation_path: .*validation\.conll"
+        (Import-Conll (Join-Path $out 'validation.conll')).Count | Should -Be 10
+    }
+
+    It 'records piped whole files in config.yaml, and a subset as a copy, so the Re-run command works (16.3)' {
+        $whole = Join-Path $TestDrive 'whole'
+        Import-Conll $trainFile | Start-BertNerTraining -Model $tiny -OutputPath $whole -Epochs 1 -MaxSteps 2 -Device Cpu | Out-Null
+        $cfg = Join-Path $whole 'config.yaml'
+        $text = Get-Content $cfg -Raw
+        $text | Should -Match ("(?m)^train_path: '?" + [regex]::Escape($trainFile))
+        Test-Path (Join-Path $whole 'train.conll') | Should -BeFalse
+        # The comment's command: the config re-runs without piping anything.
+        $text | Should -Match 'Re-run it from scratch with: Start-BertNerTraining -ConfigPath .*-OutputPath <another folder>'
+        $again = Start-BertNerTraining -ConfigPath $cfg -OutputPath (Join-Path $TestDrive 'whole-again')
+        $again.Steps | Should -Be 2
+
+        $subset = Join-Path $TestDrive 'subset'
+        Import-Conll $trainFile | Select-Object -First 20 | Start-BertNerTraining -Model $tiny -OutputPath $subset -Epochs 1 -MaxSteps 2 -Device Cpu | Out-Null
+        $text = Get-Content (Join-Path $subset 'config.yaml') -Raw
+        $text | Should -Match '(?m)^# train_path is a copy of the 20 training sentences'
+        $text | Should -Match "(?m)^train_path: .*train\.conll"
+        (Import-Conll (Join-Path $subset 'train.conll')).Count | Should -Be 20
+        (Start-BertNerTraining -ConfigPath (Join-Path $subset 'config.yaml') -OutputPath (Join-Path $TestDrive 'subset-again')).Steps | Should -Be 2
+    }
+
+    It 'says there is no run when -Resume points at a missing folder (16.4)' {
+        $missing = Join-Path $TestDrive 'no-such-run'
+        { Start-BertNerTraining -Resume -OutputPath $missing -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*No training run at '$missing' to resume*does not exist*"
+    }
+
+    It 'says a finished run is finished and how to go on, and trains nothing (16.4)' {
+        $out = Join-Path $TestDrive 'finished'
+        Import-Conll $trainFile | Start-BertNerTraining -Model $tiny -OutputPath $out -Epochs 1 -Device Cpu | Out-Null
+        $run = Start-BertNerTraining -Resume -OutputPath $out -WarningVariable w -WarningAction SilentlyContinue
+        ($w -join "`n") | Should -BeLike '*already finished*all 1 epoch(s) are done*-Epochs 2*Nothing was trained*'
+        $run.Steps | Should -Be 6
+        $run.Epochs.Count | Should -Be 1
+        Get-Content (Join-Path $out 'train.log') -Raw | Should -Not -Match 'Resuming'
+    }
+
+    It 'trains on to a higher -MaxSteps after a run stopped at its max_steps (16.4)' {
+        $out = Join-Path $TestDrive 'maxsteps'
+        Import-Conll $trainFile | Start-BertNerTraining -Model $tiny -ValidationPath $validFile -OutputPath $out -Epochs 2 -MaxSteps 4 -Device Cpu | Out-Null
+        $run = Start-BertNerTraining -Resume -OutputPath $out -MaxSteps 9 -WarningAction SilentlyContinue
+        $run.Steps | Should -Be 9
+        # Epoch 1 (6 steps) is finished in place, epoch 2 runs to step 9: one row per epoch.
+        $run.Epochs.Epoch | Should -Be @(1, 2)
+        $run.Epochs.Step | Should -Be @(6, 9)
+        (Get-Content (Join-Path $out 'metrics.jsonl')).Count | Should -Be 2
+    }
+
+    It 'refuses an existing run without -Force or -Resume, naming both (16.7)' {
+        $out = Join-Path $TestDrive 'exists'
+        Import-Conll $trainFile | Start-BertNerTraining -Model $tiny -OutputPath $out -Epochs 1 -MaxSteps 2 -Device Cpu | Out-Null
+        $err = $null
+        try { Import-Conll $trainFile | Start-BertNerTraining -Model $tiny -OutputPath $out -Epochs 1 -ErrorAction Stop } catch { $err = $_ }
+        $err.Exception.Message | Should -BeLike "*already holds a training run*-Resume*-Force*"
+        $err.FullyQualifiedErrorId | Should -BeLike 'BertNer.FileExists*'
+        $err.CategoryInfo.Category | Should -Be 'ResourceExists'
+    }
+
+    It 'replaces a run with -Force, removing only what a run wrote (16.7)' {
+        $out = Join-Path $TestDrive 'forced'
+        Import-Conll $trainFile | Start-BertNerTraining -Model $tiny -OutputPath $out -Epochs 2 -MaxSteps 9 -Device Cpu | Out-Null
+        'mine' | Set-Content (Join-Path $out 'notes.txt')
+        New-Item -ItemType Directory (Join-Path $out 'plots') | Out-Null
+        $run = Import-Conll $trainFile | Start-BertNerTraining -Model $tiny -OutputPath $out -Epochs 1 -MaxSteps 2 -Device Cpu -Force
+        $run.Steps | Should -Be 2
+        Test-Path (Join-Path $out 'epoch-2') | Should -BeFalse
+        (Get-Content (Join-Path $out 'metrics.jsonl')).Count | Should -Be 1
+        Get-Content (Join-Path $out 'notes.txt') | Should -Be 'mine'
+        Test-Path (Join-Path $out 'plots') | Should -BeTrue
+        Get-ChildItem -Force $out -Filter '.replaced-run-*' | Should -BeNullOrEmpty
+    }
+
+    It 're-runs a run''s own config into its own folder with -Force, keeping its copied data (16.7)' {
+        $out = Join-Path $TestDrive 'forced-own'
+        Import-Conll $trainFile | Select-Object -First 20 | Start-BertNerTraining -Model $tiny -OutputPath $out -Epochs 1 -MaxSteps 2 -Device Cpu | Out-Null
+        $cfg = Join-Path $out 'config.yaml'
+        # train_path is the run's train.conll, which -Force removes with the old run: it is written again.
+        $run = Start-BertNerTraining -ConfigPath $cfg -Force
+        $run.Steps | Should -Be 2
+        (Import-Conll (Join-Path $out 'train.conll')).Count | Should -Be 20
+        (Get-Content $cfg -Raw) | Should -Match "(?m)^train_path: .*train\.conll"
+        (Start-BertNerTraining -ConfigPath $cfg -OutputPath (Join-Path $TestDrive 'forced-own-again')).Steps | Should -Be 2
+    }
+
+    It '-WhatIf checks the config and shows what would be written, without training (16.7)' {
+        $out = Join-Path $TestDrive 'whatif'
+        $shown = Invoke-ChildPwsh "Import-Conll '$trainFile' | Start-BertNerTraining -Model '$tiny' -OutputPath '$out' -Epochs 2 -WhatIf; 'exit ok'"
+        $shown | Should -Match 'What if:'
+        $shown | Should -Match ([regex]::Escape($out))
+        $shown | Should -Match 'config\.yaml.*train\.log.*metrics\.jsonl.*epoch-1/, epoch-2/, best/, last/'
+        $shown | Should -Match 'exit ok'
+        Test-Path $out | Should -BeFalse
+        # The config is still validated under -WhatIf.
+        $bad = Join-Path $TestDrive 'whatif-bad.yaml'
+        "model: $tiny`nbatch_size: [8" | Set-Content $bad
+        { Start-BertNerTraining -ConfigPath $bad -OutputPath $out -WhatIf -ErrorAction Stop } | Should -Throw -ExpectedMessage "$($bad):2: not valid YAML*"
+        # On an existing run it names what -Force would remove, and removes nothing.
+        $run = Join-Path $TestDrive 'whole'
+        $shown = Invoke-ChildPwsh "Import-Conll '$trainFile' | Start-BertNerTraining -Model '$tiny' -OutputPath '$run' -Epochs 1 -Force -WhatIf"
+        $shown | Should -Match 'Replace the run .*removing: .*config\.yaml'
+        Test-Path (Join-Path $run 'metrics.jsonl') | Should -BeTrue
+    }
+
+    It 'names file and line for a YAML syntax error, and does not suggest a config named like a folder (16.12)' {
+        $bad = Join-Path $TestDrive 'unclosed.yaml'
+        New-BertNerTrainingConfig -Path $bad -Model $tiny | Out-Null
+        (Get-Content $bad) -replace '^batch_size: 8$', 'batch_size: [8' | Set-Content $bad
+        $line = (Select-String -Path $bad -Pattern '^batch_size: \[8').LineNumber
+        $err = $null
+        try { Start-BertNerTraining -ConfigPath $bad -ErrorAction Stop } catch { $err = $_ }
+        $err.Exception.Message | Should -BeLike "$($bad):$($line): not valid YAML*never closed*"
+        $err.Exception.Message | Should -Not -BeLike '*current state of the object*'
+        $folder = Join-Path $TestDrive 'whole'
+        $err = $null
+        try { Start-BertNerTraining -ConfigPath $folder -ErrorAction Stop } catch { $err = $_ }
+        $err.Exception.Message | Should -BeLike "*'$folder' is a folder*$(Join-Path $folder 'config.yaml')*"
+        $err.Exception.Message | Should -Not -BeLike "*New-BertNerTrainingConfig -Path '$folder'*"
+    }
+
+    It 'creates no run folder when the model cannot be loaded (16.14)' {
+        $out = Join-Path $TestDrive 'badmodel'
+        $dataFolder = Join-Path $TestDrive 'data-folder'
+        New-Item -ItemType Directory $dataFolder | Out-Null
+        Copy-Item $trainFile $dataFolder
+        { Import-Conll $trainFile | Start-BertNerTraining -Model $dataFolder -OutputPath $out -Epochs 1 -Device Cpu -ErrorAction Stop } | Should -Throw
+        Test-Path $out | Should -BeFalse
+    }
+
+    It 'warns why when a finished run ends with validation F1 near zero (16.15)' {
+        # Mostly O: a few steps teach the model only O, as a short run at a low learning rate does on real data.
+        $train = Join-Path $TestDrive 'mostly-o.txt'; $valid = Join-Path $TestDrive 'mostly-o-valid.txt'
+        Set-Content $train (@(foreach ($i in 1..47) { 'the O'; 'visited O'; 'a O'; '. O'; '' }) + 'john B-PER', 'smith I-PER', '')
+        Set-Content $valid @(foreach ($i in 1..8) { 'zoe B-PER'; 'visited O'; 'paris O'; '' })
+        $out = Join-Path $TestDrive 'lowf1'
+        $run = Import-Conll $train | Start-BertNerTraining -Model $tiny -ValidationPath $valid -OutputPath $out -Epochs 1 -MaxSteps 2 `
+            -LearningRate 0.001 -Device Cpu -WarningVariable w -WarningAction SilentlyContinue
+        $run.BestF1 | Should -BeLessThan 0.05
+        ($w -join "`n") | Should -BeLike '*Validation F1 is only 0.0000 after 2 optimizer step(s)*too few steps for that learning rate*-LearningRate 5e-5*-Resume*-MaxSteps 4*'
+        Select-String -Path (Join-Path $out 'train.log') -Pattern 'Validation F1 is only' -Quiet | Should -BeTrue
+        # A run that learned something gets no such warning.
+        $good = Import-Conll $trainFile | Start-BertNerTraining -Model $tiny -ValidationPath $validFile -OutputPath (Join-Path $TestDrive 'goodf1') `
+            -Epochs 1 -LearningRate 0.01 -Device Cpu -WarningVariable w2 -WarningAction SilentlyContinue
+        $good.BestF1 | Should -BeGreaterThan 0.5
+        ($w2 -join "`n") | Should -Not -BeLike '*Validation F1 is only*'
+    }
+}
+
 Describe 'Ctrl+C during Start-BertNerTraining' {
     BeforeAll {
         $script:tiny = New-TinyBertFolder -Path (Join-Path $TestDrive 'tiny')
@@ -136,5 +308,30 @@ Describe 'Ctrl+C during Start-BertNerTraining' {
         $run = Import-Conll $trainFile | Start-BertNerTraining -Resume -OutputPath $out -Epochs 4 -Device Cpu
         $run.Stopped | Should -BeFalse
         $run.Steps | Should -Be (4 * 12)
+    }
+
+    # script(1) runs the child pwsh on a pseudo-terminal: the ^C written to it is a real Ctrl+C (SIGINT from the terminal),
+    # which pwsh ignores when its input is only a pipe. bsdutils (Essential in Debian) provides it.
+    It 'tells the console how to continue after Ctrl+C, not only train.log (16.5)' -Skip:(-not (Get-Command script -CommandType Application -ErrorAction Ignore)) {
+        $out = Join-Path $TestDrive 'ctrl-c'
+        $pwsh = $env:BERTNER_PWSH ?? (Get-Command pwsh -CommandType Application).Source
+        $command = "Import-Module '$env:BERTNER_MODULE'; Import-Conll '$trainFile' | Start-BertNerTraining -Model '$tiny' -OutputPath '$out' -Epochs 400 -LearningRate 0.001 -Device Cpu"
+        $psi = [Diagnostics.ProcessStartInfo]::new('script')
+        foreach ($a in '-qfec', "'$pwsh' -NoProfile -NonInteractive -Command `"$command`"", '/dev/null') { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
+        $p = [Diagnostics.Process]::Start($psi)
+        try {
+            $stdout = $p.StandardOutput.ReadToEndAsync(); $stderr = $p.StandardError.ReadToEndAsync()
+            $log = Join-Path $out 'train.log'
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while (-not ((Test-Path $log) -and (Select-String -Path $log -Pattern 'Epoch 2/' -Quiet)) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $p.StandardInput.Write([char]3)
+            $p.StandardInput.Flush()
+            $p.WaitForExit(60000) | Should -BeTrue
+        }
+        finally { if (-not $p.HasExited) { $p.Kill($true) } }
+        Select-String -Path $log -Pattern 'resumable checkpoint' -Quiet | Should -BeTrue
+        $console = ($stdout.Result + $stderr.Result) -replace '\x1b\[[0-9;?]*[A-Za-z]' -replace '\r'
+        $console | Should -Match "stopped at step \d+; continue with: Start-BertNerTraining -Resume -OutputPath '$([regex]::Escape($out))'"
     }
 }

@@ -42,7 +42,22 @@ public sealed class Trainer
         _resolveModel = resolveModel ?? (m => ModelLocator.Resolve(m)); // folders as they are, hub ids through the cache
     }
 
-    public NerTrainingRun Run(IReadOnlyList<NerSentence> train, IReadOnlyList<NerSentence>? validation, bool resume, CancellationToken ct = default)
+    /// <param name="replace">Replace a run that <see cref="TrainingOptions.OutputPath"/> already holds (-Force); only the files a run writes are removed.</param>
+    public NerTrainingRun Run(IReadOnlyList<NerSentence> train, IReadOnlyList<NerSentence>? validation, bool resume, CancellationToken ct = default, bool replace = false)
+    {
+        try { return RunCore(train, validation, resume, ct, replace); }
+        catch (Exception e) when (LogFailure(e)) { throw; }
+    }
+
+    // An exception filter runs before the stack unwinds, so the run's log is still open: the error that ends a run is
+    // in train.log too, not only on the console. Returns false: the exception goes on unchanged.
+    private bool LogFailure(Exception e)
+    {
+        _log?.WriteLine("ERROR " + e.Message);
+        return false;
+    }
+
+    private NerTrainingRun RunCore(IReadOnlyList<NerSentence> train, IReadOnlyList<NerSentence>? validation, bool resume, CancellationToken ct, bool replace)
     {
         _o.Validate();
         if (train.Count == 0)
@@ -50,19 +65,28 @@ public sealed class Trainer
         TorchRuntime.EnsureLoaded();
         var outDir = _outDir = Path.GetFullPath(_o.OutputPath);
         var lastDir = _lastDir = Path.Combine(outDir, "last");
-        PrepareOutput(outDir, lastDir, resume);
-        using var log = _log = new RunLog(Path.Combine(outDir, LogFile), Warn);
+        RecoverFolders(outDir);
+        if (resume) { CheckResumable(outDir); PrepareOutput(outDir, replace: false); }
+        else if (!replace && HoldsRun(outDir)) throw RunExists(outDir);
         var clock = Stopwatch.StartNew();
 
+        // A resumed run's folder exists: log from the start. A new run creates nothing until its model has loaded,
+        // so a failed start (a wrong -Model) leaves no half-made run folder behind; its lines wait in _pending.
+        using var log = _log = resume ? new RunLog(Path.Combine(outDir, LogFile), Warn) : null;
         TrainingState state = resume ? LoadCheckpointState(lastDir) : new TrainingState();
         if (resume)
         {
             _lastCheckpoint = (state.Epoch - (state.EpochStep == 0 ? 1 : 0), state.GlobalStep);
             // A crash between saving last/ and writing metrics.jsonl leaves the file one epoch short: last/ is the truth.
             if (state.History.Count > 0) Persist(MetricsFile, () => WriteMetrics(outDir, state.History));
+            int planned = PlannedSteps(train.Count);
+            if (state.Epoch > _o.Epochs || state.GlobalStep >= planned)
+            {
+                // Nothing left to train with these settings: say so and how to go on, rather than "resume" into no steps.
+                Warn(FinishedText(outDir, state, planned));
+                return Result(state, state.Labels, clock, stopped: false);
+            }
         }
-        if (resume && state.Finished && state.Epoch > _o.Epochs)
-            Log($"Run in {outDir} already finished {state.History.Count} epoch(s); nothing to resume.");
         var labels = resume ? new LabelMap(state.Labels)
             : _o.Labels.Count > 0 ? new LabelMap(_o.Labels) : LabelMap.FromData(train);
         state.Labels = labels.Labels.ToList();
@@ -73,10 +97,32 @@ public sealed class Trainer
         var modelFolder = resume ? lastDir : _resolveModel(_o.Model!);
         Log(resume ? $"Resuming {outDir} at epoch {state.Epoch}, step {state.GlobalStep}." : $"Loading {modelFolder} with {labels.Count} labels: {string.Join(", ", labels.Labels)}");
         using var model = NerModel.Load(modelFolder, labels.Labels, _o.Device, _o.Seed);
+        if (!resume)
+        {
+            PrepareOutput(outDir, replace);
+            _log = new RunLog(Path.Combine(outDir, LogFile), Warn);
+            foreach (var line in _pending) _log.WriteLine(line);
+        }
+        _pending.Clear();
+        using var newLog = resume ? null : _log;
         foreach (var w in model.Warnings) Warn(w);
         var net = model.Classifier!;
 
-        Persist(ConfigFile, () => TrainingConfigFile.Save(Path.Combine(outDir, ConfigFile), _o, $"BertNer training config, resolved for the run in {outDir}.\nRe-run with: Start-BertNerTraining -ConfigPath {Path.Combine(outDir, ConfigFile)}"));
+        // Sentences that came as objects are recorded by path, so resume validates as before and the config re-runs.
+        string dataNote = "";
+        // A path that is gone now was the replaced run's own copy (-Force re-running its config): the sentences are in memory.
+        if (_o.TrainPath is null || !File.Exists(_o.TrainPath)) (_o.TrainPath, dataNote) = RecordData(train, RunData.TrainFile, "train_path", "training");
+        if ((_o.ValidationPath is null || !File.Exists(_o.ValidationPath)) && validation is { Count: > 0 })
+        {
+            var (path, note) = RecordData(validation, RunData.ValidationFile, "validation_path", "validation");
+            _o.ValidationPath = path;
+            dataNote += note;
+        }
+        var configPath = Path.Combine(outDir, ConfigFile);
+        Persist(ConfigFile, () => TrainingConfigFile.Save(configPath, _o,
+            $"BertNer training config, resolved for the run in {outDir}.{dataNote}\n" +
+            $"Continue this run with: Start-BertNerTraining -Resume -OutputPath '{outDir}'\n" +
+            $"Re-run it from scratch with: Start-BertNerTraining -ConfigPath '{configPath}' -OutputPath <another folder>"));
 
         int maxLen = Math.Min(_o.MaxLength, model.Config.MaxPositionEmbeddings);
         var encoder = new SentenceEncoder(model.Tokenizer, labels, _o.LabelAllSubtokens, maxLen);
@@ -164,16 +210,24 @@ public sealed class Trainer
                 Persist("last/", () => SaveLast(model, optimizer, state, lastDir));
                 break;
             }
+            // max_steps can end an epoch early: it stays open in last/, so resuming with a higher -MaxSteps finishes it.
+            bool partial = state.EpochStep < batches.Count;
             var result = FinishEpoch(model, validation, valSet, state, ct);
-            state.History.Add(result);
-            bool improved = result.F1 is null || state.BestF1 is null || result.F1 > state.BestF1;
+            int earlier = state.History.FindIndex(h => h.Epoch == result.Epoch);
+            if (earlier >= 0) state.History[earlier] = result; // the finished epoch replaces its partial row
+            else state.History.Add(result);
+            // When the partial row was the best, best/ follows the epoch's finished weights.
+            bool improved = result.F1 is null || state.BestF1 is null || result.F1 > state.BestF1 || (earlier >= 0 && state.BestEpoch == result.Epoch);
             if (improved) { state.BestF1 = result.F1; state.BestEpoch = result.Epoch; }
             EnsureFiniteWeights(net, state);
             var epochDir = Path.Combine(outDir, $"epoch-{result.Epoch}");
             Persist($"epoch-{result.Epoch}/", () => model.Save(epochDir));
             if (improved) Persist("best/", () => model.Save(Path.Combine(outDir, "best")));
-            state.Epoch++;
-            state.EpochStep = 0; state.EpochLossSum = 0; state.EpochLossSteps = 0; state.EpochRealTokens = 0; state.EpochSeconds = 0;
+            if (!partial)
+            {
+                state.Epoch++;
+                state.EpochStep = 0; state.EpochLossSum = 0; state.EpochLossSteps = 0; state.EpochRealTokens = 0; state.EpochSeconds = 0;
+            }
             state.Finished = state.Epoch > _o.Epochs || state.GlobalStep >= totalSteps;
             Persist("last/", () => SaveLast(model, optimizer, state, lastDir));
             _lastCheckpoint = (result.Epoch, state.GlobalStep);
@@ -187,20 +241,104 @@ public sealed class Trainer
             _events.EpochCompleted?.Invoke(result);
         }
         Log(stopped ? $"Run stopped after {clock.Elapsed:hh\\:mm\\:ss}; continue with -Resume." : $"Run finished in {clock.Elapsed:hh\\:mm\\:ss}; best epoch {state.BestEpoch} (F1 {state.BestF1:F4}).");
-        return new NerTrainingRun
+        if (!stopped && LowF1Text(state, trainSet.Count) is { } hint) Warn(hint);
+        return Result(state, labels.Labels, clock, stopped);
+    }
+
+    /// <returns>The path to read the sentences from again (null when they cannot be written), and a line for config.yaml's header.</returns>
+    private (string? Path, string Note) RecordData(IReadOnlyList<NerSentence> sentences, string fileName, string key, string what)
+    {
+        try
         {
-            OutputPath = outDir,
-            BestEpoch = state.BestEpoch,
-            BestF1 = state.BestF1,
-            BestModelPath = Path.Combine(outDir, "best"),
-            LastModelPath = lastDir,
-            Epochs = state.History.ToList(),
-            Config = _o.Clone(),
-            Labels = labels.Labels,
-            Steps = state.GlobalStep,
-            Duration = clock.Elapsed,
-            Stopped = stopped,
-        };
+            var rec = Persist(fileName, () => RunData.Record(sentences, _outDir, fileName));
+            return (rec.Path, rec.IsCopy ? $"\n{key} is a copy of the {sentences.Count} {what} sentences given as objects (a selection, not one whole CoNLL file)." : "");
+        }
+        catch (BertNerException e) when (e.Kind == BertNerErrorKind.InvalidData)
+        {
+            // Sentences CoNLL cannot hold (a token with a space) still train; only a later resume or re-run needs them piped again.
+            Warn($"The {what} sentences could not be saved in the run folder ({e.Message}); to resume or re-run, pipe them in again.");
+            return (null, $"\n{key} is empty: the {what} sentences came as objects that CoNLL cannot hold; pipe them in again to resume or re-run.");
+        }
+    }
+
+    private NerTrainingRun Result(TrainingState state, IReadOnlyList<string> labels, Stopwatch clock, bool stopped) => new()
+    {
+        OutputPath = _outDir,
+        BestEpoch = state.BestEpoch,
+        BestF1 = state.BestF1,
+        BestModelPath = Path.Combine(_outDir, "best"),
+        LastModelPath = _lastDir,
+        Epochs = state.History.ToList(),
+        Config = _o.Clone(),
+        Labels = labels,
+        Steps = state.GlobalStep,
+        Duration = clock.Elapsed,
+        Stopped = stopped,
+    };
+
+    /// <summary>Best validation F1 below this after a finished run means the model has not learned the entities yet.</summary>
+    public const double LowF1 = 0.05;
+
+    // A run too short for its learning rate ends predicting O everywhere (F1 0): say so, with what usually works.
+    private string? LowF1Text(TrainingState state, int sentences)
+    {
+        if (state.BestF1 is not { } f1 || f1 >= LowF1) return null;
+        var lr = _o.LearningRate.ToString("G", System.Globalization.CultureInfo.InvariantCulture);
+        var goOn = _o.MaxSteps > 0 && state.GlobalStep >= _o.MaxSteps ? $"-MaxSteps {2 * _o.MaxSteps}" : $"-Epochs {_o.Epochs + 1}";
+        return $"Validation F1 is only {f1:F4} after {state.GlobalStep} optimizer step(s) on {sentences} sentences at learning rate {lr}: " +
+               "most likely too few steps for that learning rate, so the model still predicts O almost everywhere. " +
+               "Train longer or faster: more sentences or -Epochs, or a higher -LearningRate (the quickstart reaches a useful F1 with 2,000 sentences, 1 epoch, -LearningRate 5e-5); " +
+               $"this run can go on with: Start-BertNerTraining -Resume -OutputPath '{_outDir}' {goOn}.";
+    }
+
+    private int PlannedSteps(int sentences)
+    {
+        int total = _o.Epochs * BatchOrder.BatchesPerEpoch(sentences, _o.BatchSize);
+        return _o.MaxSteps > 0 ? Math.Min(total, _o.MaxSteps) : total;
+    }
+
+    private string FinishedText(string outDir, TrainingState state, int planned)
+    {
+        int epochsDone = state.History.Count;
+        var stoppedBy = _o.MaxSteps > 0 && state.GlobalStep >= _o.MaxSteps && _o.MaxSteps == planned
+            ? $"it reached max_steps {_o.MaxSteps} (step {state.GlobalStep}, {epochsDone} epoch(s) evaluated). To train further, resume with a higher -MaxSteps (or -MaxSteps 0 for all {_o.Epochs} epoch(s))"
+            : $"all {_o.Epochs} epoch(s) are done (step {state.GlobalStep}). To train further, resume with a higher -Epochs, e.g. -Epochs {Math.Max(_o.Epochs, state.Epoch - 1) + 1}";
+        return $"The run in '{outDir}' is already finished: {stoppedBy}; the learning-rate schedule is then stretched over the new length. Nothing was trained.";
+    }
+
+    /// <summary>True when <paramref name="outDir"/> holds a training run (a checkpoint or metrics written by one).</summary>
+    public static bool HoldsRun(string outDir) =>
+        Directory.Exists(Path.Combine(outDir, "last")) || File.Exists(Path.Combine(outDir, MetricsFile));
+
+    /// <summary>The error for a new run into a folder that holds one (without -Force).</summary>
+    public static BertNerException RunExists(string outDir) => new(BertNerErrorKind.InvalidArgument,
+        $"'{outDir}' already holds a training run. Use -Resume to continue it, -Force to replace it, or choose another -OutputPath.", "OutputPath");
+
+    /// <summary>Throws when <paramref name="outDir"/> has no run that -Resume could continue, saying what is there instead.</summary>
+    public static void CheckResumable(string outDir)
+    {
+        var full = Path.GetFullPath(outDir);
+        if (!Directory.Exists(full))
+            throw new BertNerException(BertNerErrorKind.ObjectNotFound,
+                $"No training run at '{full}' to resume: the folder does not exist. Check -OutputPath (the run's folder, as given when it started), or start a new run without -Resume.", full);
+        if (!File.Exists(Path.Combine(full, "last", StateFile)))
+            throw new BertNerException(BertNerErrorKind.ObjectNotFound,
+                $"Nothing to resume in '{full}': it has no last/{StateFile} (no epoch or stop was checkpointed there). Start the run without -Resume.", full);
+    }
+
+    /// <summary>What a run writes into its folder, for -WhatIf and for -Force (which removes exactly these).</summary>
+    public static IEnumerable<string> RunEntries(string outDir)
+    {
+        if (!Directory.Exists(outDir)) yield break;
+        var files = new[] { ConfigFile, MetricsFile, LogFile, Reports.RunReport.FileName }.Concat(RunData.Files);
+        foreach (var f in files)
+            if (File.Exists(Path.Combine(outDir, f))) yield return Path.Combine(outDir, f);
+        foreach (var d in Directory.EnumerateDirectories(outDir))
+        {
+            var name = Path.GetFileName(d);
+            if (name is "last" or "best" || (name.StartsWith("epoch-", StringComparison.Ordinal) && int.TryParse(name.AsSpan(6), out _)))
+                yield return d;
+        }
     }
 
     /// <summary>
@@ -242,9 +380,11 @@ public sealed class Trainer
         : $"No checkpoint was written yet in '{_outDir}'.";
 
     /// <summary>Runs a write into the run folder; a full disk or refused access becomes a WriteError that says which checkpoint is intact.</summary>
-    private void Persist(string what, Action write)
+    private void Persist(string what, Action write) => Persist<bool>(what, () => { write(); return true; });
+
+    private T Persist<T>(string what, Func<T> write)
     {
-        try { write(); }
+        try { return write(); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new BertNerException(BertNerErrorKind.WriteError,
@@ -356,35 +496,47 @@ public sealed class Trainer
         AtomicFile.WriteAllText(Path.Combine(outDir, MetricsFile), string.Join("\n", lines) + "\n");
     }
 
-    private void PrepareOutput(string outDir, string lastDir, bool resume)
+    private BertNerException NotWritable(Exception e) => new(BertNerErrorKind.WriteError,
+        $"Cannot write to the output folder '{_outDir}' ({e.Message}). Choose a writable -OutputPath with free space.", "OutputPath", e);
+
+    // A crash between the two renames of a folder replacement leaves ".name.old" (last/, best/, epoch-N/): put each back.
+    private void RecoverFolders(string outDir)
     {
-        BertNerException NotWritable(Exception e) => new(BertNerErrorKind.WriteError,
-            $"Cannot write to the output folder '{outDir}' ({e.Message}). Choose a writable -OutputPath with free space.", "OutputPath", e);
         try
         {
-            // A crash between the two renames of a folder replacement leaves ".name.old" (last/, best/, epoch-N/): put each back.
             if (Directory.Exists(outDir))
                 foreach (var old in Directory.EnumerateDirectories(outDir, ".*.old"))
                     AtomicFile.RecoverFolder(Path.Combine(outDir, Path.GetFileName(old)[1..^".old".Length]));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw NotWritable(e); }
-        if (resume)
-        {
-            if (!File.Exists(Path.Combine(lastDir, StateFile)))
-                throw new BertNerException(BertNerErrorKind.ObjectNotFound,
-                    $"Nothing to resume in '{outDir}': it has no last/{StateFile}. Start the run without -Resume.", outDir);
-        }
-        else if (Directory.Exists(lastDir) || File.Exists(Path.Combine(outDir, MetricsFile)))
-        {
-            throw new BertNerException(BertNerErrorKind.InvalidArgument,
-                $"'{outDir}' already holds a training run. Use -Resume to continue it, or choose another -OutputPath.", "OutputPath");
-        }
+    }
+
+    private const string ReplacedPrefix = ".replaced-run-";
+
+    /// <param name="replace">Remove the run already there (-Force): only what a run writes (<see cref="RunEntries"/>); other files stay.</param>
+    private void PrepareOutput(string outDir, bool replace)
+    {
         try
         {
             Directory.CreateDirectory(outDir);
+            if (replace)
+            {
+                // Moved aside first (renames in one folder), then deleted: a crash leaves the old run whole or out of the way.
+                var aside = Path.Combine(outDir, ReplacedPrefix + Guid.NewGuid().ToString("N"));
+                var entries = RunEntries(outDir).ToList();
+                Directory.CreateDirectory(aside);
+                foreach (var e in entries)
+                {
+                    var to = Path.Combine(aside, Path.GetFileName(e));
+                    if (Directory.Exists(e)) Directory.Move(e, to); else File.Move(e, to);
+                }
+                Directory.Delete(aside, true);
+                if (entries.Count > 0) Log($"Replaced the run in {outDir} (-Force): removed {string.Join(", ", entries.Select(Path.GetFileName))}.");
+            }
             // Leftovers of a write that a crash interrupted: never a complete checkpoint, safe to drop.
             foreach (var d in Directory.EnumerateDirectories(outDir, ".*"))
-                if (d.EndsWith(".tmp", StringComparison.Ordinal) || Path.GetFileName(d).StartsWith(".last-staging-", StringComparison.Ordinal))
+                if (d.EndsWith(".tmp", StringComparison.Ordinal) || Path.GetFileName(d).StartsWith(".last-staging-", StringComparison.Ordinal)
+                    || Path.GetFileName(d).StartsWith(ReplacedPrefix, StringComparison.Ordinal))
                     Directory.Delete(d, true);
             foreach (var f in Directory.EnumerateFiles(outDir, ".*.tmp")) File.Delete(f);
             var probe = Path.Combine(outDir, $".write-probe-{Guid.NewGuid():N}.tmp");
@@ -394,15 +546,18 @@ public sealed class Trainer
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw NotWritable(e); }
     }
 
+    // Until a new run's folder is made (after its model loads) log lines wait here, then open train.log.
+    private readonly List<string> _pending = new();
+
     private void Log(string line)
     {
-        _log?.WriteLine(line);
+        if (_log is null) _pending.Add(line); else _log.WriteLine(line);
         _events.Log?.Invoke(line);
     }
 
     private void Warn(string line)
     {
-        _log?.WriteLine("WARNING " + line);
+        if (_log is null) _pending.Add("WARNING " + line); else _log.WriteLine("WARNING " + line);
         _events.Warning?.Invoke(line);
     }
 }

@@ -14,6 +14,16 @@ public static class TrainingConfigFile
     /// <summary>Applies the YAML file's keys onto <paramref name="into"/> (keys absent keep their value).</summary>
     public static TrainingOptions Load(string path, TrainingOptions? into = null)
     {
+        if (Directory.Exists(path))
+        {
+            // A folder (often a run folder) is not a config: point at the YAML files in it, never suggest a file named like the folder.
+            var yamls = Directory.EnumerateFiles(path).Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+                .Select(Path.GetFileName).Order(StringComparer.Ordinal).Take(5).ToList();
+            throw new BertNerException(BertNerErrorKind.InvalidArgument,
+                $"'{path}' is a folder; a training config is a YAML file. " +
+                (yamls.Count > 0 ? $"It holds {string.Join(", ", yamls.Select(f => $"'{f}'"))}: give one of them, e.g. -ConfigPath '{Path.Combine(path, yamls[0]!)}'."
+                    : $"Give a file, or create one with New-BertNerTrainingConfig -Path '{Path.Combine(path, "train.yaml")}'."), path);
+        }
         if (!File.Exists(path))
             throw new BertNerException(BertNerErrorKind.ObjectNotFound, $"No training config at '{path}'. Create one with New-BertNerTrainingConfig -Path '{path}'.", path);
         var o = into ?? new TrainingOptions();
@@ -23,19 +33,30 @@ public static class TrainingConfigFile
                 $"'{path}' has {length:N0} bytes; a training config is a short list of keys (a few kilobytes). Is it the right file?", path);
         var text = File.ReadAllText(path, Encoding.UTF8);
         var yaml = new YamlStream();
+        var trace = new ParseTrace();
         try
         {
-            CheckNesting(text, path);
+            CheckNesting(text, path, trace);
             yaml.Load(new StringReader(text));
         }
         catch (YamlException e)
         {
-            throw new BertNerException(BertNerErrorKind.InvalidData, $"{path}:{e.Start.Line}: not valid YAML: {e.InnerException?.Message ?? e.Message}", $"{path}:{e.Start.Line}", e);
+            var why = e.InnerException?.Message ?? e.Message;
+            // An unclosed '[' is noticed only where the file ends: name the line that opened it.
+            if (trace.OpenFlow is { } open && open.Line < e.Start.Line)
+                throw new BertNerException(BertNerErrorKind.InvalidData,
+                    $"{path}:{open.Line}: not valid YAML: the {open.Kind} opened on this line is never closed (a missing '{(open.Kind == "list" ? ']' : '}')}'?); at line {e.Start.Line}: {why}", $"{path}:{open.Line}", e);
+            throw new BertNerException(BertNerErrorKind.InvalidData, $"{path}:{e.Start.Line}: not valid YAML: {why}", $"{path}:{e.Start.Line}", e);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
         {
-            // YamlDotNet's scanner throws these on some damaged input (seen: a NUL byte and '[' in a comment).
-            throw new BertNerException(BertNerErrorKind.InvalidData, $"'{path}' is not valid YAML (the parser stopped: {e.Message}). Compare it with a file from New-BertNerTrainingConfig.", path, e);
+            // YamlDotNet's scanner throws these, with .NET's own wording and no position, on some damaged input
+            // (seen: 'batch_size: [8' at the end of the file, a NUL byte, '[' in a comment). The events read so far say where.
+            var (line, what) = trace.OpenFlow is { } open
+                ? (open.Line, $"the {open.Kind} opened on this line is never closed (a missing '{(open.Kind == "list" ? ']' : '}')}'?)")
+                : (trace.LastLine, "the parser could not read past this line (an unclosed '[' or '{', a stray control character?)");
+            throw new BertNerException(BertNerErrorKind.InvalidData,
+                $"{path}:{line}: not valid YAML: {what}. Compare it with a file from New-BertNerTrainingConfig.", $"{path}:{line}", e);
         }
         if (yaml.Documents.Count == 0) return o;
         var root = yaml.Documents[0].RootNode;
@@ -73,19 +94,33 @@ public static class TrainingConfigFile
     /// Walks the YAML events (the parser keeps its own stack) and stops at nesting deeper than <see cref="MaxNesting"/>.
     /// YamlStream builds nodes recursively: 30,000 nested '[' overflow the stack and end the process, which no catch can stop.
     /// </summary>
-    private static void CheckNesting(string text, string path)
+    private static void CheckNesting(string text, string path, ParseTrace trace)
     {
         var parser = new Parser(new StringReader(text));
-        int depth = 0;
         while (parser.MoveNext())
         {
-            if (parser.Current is YamlDotNet.Core.Events.SequenceEnd or YamlDotNet.Core.Events.MappingEnd) { depth--; continue; }
-            if (parser.Current is not (YamlDotNet.Core.Events.SequenceStart or YamlDotNet.Core.Events.MappingStart) || ++depth <= MaxNesting) continue;
-            var line = parser.Current.Start.Line;
+            var ev = parser.Current!;
+            trace.LastLine = (int)ev.End.Line;
+            if (ev is YamlDotNet.Core.Events.SequenceEnd or YamlDotNet.Core.Events.MappingEnd) { trace.Open.Pop(); continue; }
+            if (ev is YamlDotNet.Core.Events.SequenceStart seq) trace.Open.Push(("list", (int)ev.Start.Line, seq.Style == YamlDotNet.Core.Events.SequenceStyle.Flow));
+            else if (ev is YamlDotNet.Core.Events.MappingStart map) trace.Open.Push(("mapping", (int)ev.Start.Line, map.Style == YamlDotNet.Core.Events.MappingStyle.Flow));
+            else continue;
+            if (trace.Open.Count <= MaxNesting) continue;
+            var line = ev.Start.Line;
             throw new BertNerException(BertNerErrorKind.InvalidData,
                 $"{path}:{line}: lists and mappings are nested more than {MaxNesting} deep; a training config is a flat mapping of keys (learning_rate: 2e-5, ...).",
                 $"{path}:{line}");
         }
+    }
+
+    /// <summary>How far the parser got: the last event's line and the lists and mappings still open.</summary>
+    private sealed class ParseTrace
+    {
+        public int LastLine = 1;
+        public readonly Stack<(string Kind, int Line, bool Flow)> Open = new();
+
+        /// <summary>The innermost '[...]' or '{...}' not closed yet, if any.</summary>
+        public (string Kind, int Line)? OpenFlow => Open.Where(o => o.Flow).Select(o => ((string, int)?)(o.Kind, o.Line)).FirstOrDefault();
     }
 
     private static object? Convert(YamlNode node, TrainingOptionKey key, string where)

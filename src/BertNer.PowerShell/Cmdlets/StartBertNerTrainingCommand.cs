@@ -9,7 +9,7 @@ namespace BertNer.PowerShell.Cmdlets;
 /// <summary>
 /// <para type="synopsis">Fine-tunes a pretrained BERT for NER on sentences from the pipeline (or a YAML config).</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Start, "BertNerTraining", SupportsShouldProcess = false)]
+[Cmdlet(VerbsLifecycle.Start, "BertNerTraining", SupportsShouldProcess = true)]
 [OutputType(typeof(NerTrainingRun))]
 public sealed class StartBertNerTrainingCommand : PSCmdlet
 {
@@ -34,6 +34,8 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
     [Parameter] public SwitchParameter GroupByLength { get; set; }
     /// <summary>Continue the run in -OutputPath from its last checkpoint.</summary>
     [Parameter] public SwitchParameter Resume { get; set; }
+    /// <summary>Replace the run already in -OutputPath (only the files a run writes are removed).</summary>
+    [Parameter] public SwitchParameter Force { get; set; }
 
     private readonly List<NerSentence> _train = new();
 
@@ -46,10 +48,21 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
     {
         TrainingOptions options;
         List<NerSentence>? validation;
+        bool replace = false;
         try
         {
             options = ResolveOptions();
-            if (_train.Count == 0 && options.TrainPath != null) _train.AddRange(ConllFiles.Read(this, options.TrainPath));
+            // Checked before the data: resuming a folder that has no run must say so, not "no training sentences".
+            if (Resume) Trainer.CheckResumable(options.OutputPath);
+            else if (Trainer.HoldsRun(options.OutputPath))
+            {
+                if (!Force) ThrowTerminatingError(RunExists(options.OutputPath));
+                replace = true;
+            }
+            // Piped sentences are the training data; the engine records where they came from (train_path) in the run folder.
+            if (_train.Count > 0) options.TrainPath = null;
+            else if (options.TrainPath != null) _train.AddRange(ConllFiles.Read(this, options.TrainPath));
+            if (ValidationSet != null) options.ValidationPath = null;
             validation = ValidationSet?.ToList()
                 ?? (options.ValidationPath != null ? ConllFiles.Read(this, options.ValidationPath) : null);
         }
@@ -63,7 +76,10 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
             ThrowTerminatingError(ErrorRecords.Argument(
                 "No training sentences. Pipe them in (Import-Conll train.txt | Start-BertNerTraining ...) or set train_path in the -ConfigPath YAML.", "InputObject", null));
         }
+        if (!Resume && options.Model is null)
+            ThrowTerminatingError(ErrorRecords.Argument("No model given: use -Model (a Hugging Face folder or hub id) or 'model:' in the YAML config.", "Model", null));
         WriteVerbose($"{_train.Count} training sentences, {validation?.Count ?? 0} validation sentences; output in {options.OutputPath}");
+        if (!ShouldProcess(WhatIfText(options, validation, replace), $"Train in '{options.OutputPath}'?", "Start-BertNerTraining")) return;
 
         var pump = new WorkerPump();
         _stop = pump.Cancel;
@@ -84,11 +100,17 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
         {
             // Hub ids are resolved (and downloaded) here, on the cmdlet's thread, so downloads show progress.
             if (!Resume && options.Model != null) options.Model = ModelResolver.Resolve(this, options.Model, pump.Token);
-            run = pump.Run(ct => new Trainer(options, events).Run(_train, validation, Resume, ct));
+            // The closure keeps the run too: after Ctrl+C, pump.Run rethrows the failed write instead of returning it.
+            run = pump.Run(ct => run = new Trainer(options, events).Run(_train, validation, Resume, ct, replace));
         }
         catch (BertNerException e)
         {
             ThrowTerminatingError(ErrorRecords.From(e));
+        }
+        catch (PipelineStoppedException) when (run is { Stopped: true })
+        {
+            StoppedWarning(StoppedText(run));
+            throw;
         }
         finally
         {
@@ -96,9 +118,50 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
             catch (PipelineStoppedException) { }
             pump.Dispose();
         }
-        if (run!.Stopped) WriteWarning($"Training stopped at step {run.Steps}; continue with: Start-BertNerTraining -Resume -OutputPath '{run.OutputPath}'");
+        if (run!.Stopped) StoppedWarning(StoppedText(run));
         WriteObject(run);
     }
+
+    // After Ctrl+C the pipeline is stopping and WriteWarning throws: the host's UI does not go through the
+    // pipeline, so the line that says how to continue still reaches the user.
+    private void StoppedWarning(string message)
+    {
+        if (!Stopping)
+        {
+            try { WriteWarning(message); return; }
+            catch (PipelineStoppedException) { }
+        }
+        Host?.UI?.WriteWarningLine(message);
+    }
+
+    private static string StoppedText(NerTrainingRun run) =>
+        $"Training stopped at step {run.Steps}; continue with: Start-BertNerTraining -Resume -OutputPath '{run.OutputPath}'";
+
+    private static ErrorRecord RunExists(string outDir)
+    {
+        // OverwriteGuard's error id and category, with the message that also names -Resume.
+        var guard = OverwriteGuard.Exists(outDir, nameof(OutputPath));
+        return new ErrorRecord(new IOException(Trainer.RunExists(outDir).Message), guard.FullyQualifiedErrorId, guard.CategoryInfo.Category, outDir);
+    }
+
+    /// <summary>What -WhatIf shows: the run, where it goes, and what it writes (and for -Force, what it removes).</summary>
+    private string WhatIfText(TrainingOptions o, List<NerSentence>? validation, bool replace)
+    {
+        var outDir = Path.GetFullPath(o.OutputPath);
+        var steps = o.Epochs * BatchOrder.BatchesPerEpoch(_train.Count, o.BatchSize);
+        if (o.MaxSteps > 0) steps = Math.Min(steps, o.MaxSteps);
+        var epochs = string.Join(", ", Enumerable.Range(1, Math.Min(o.Epochs, 3)).Select(i => $"epoch-{i}/")) + (o.Epochs > 3 ? $" … epoch-{o.Epochs}/" : "");
+        var sb = new System.Text.StringBuilder();
+        sb.Append(Resume ? $"Resume the training run in '{outDir}'" : $"Train '{o.Model}'")
+          .Append(string.Create(CultureInfo.InvariantCulture, $" on {_train.Count} sentences ({validation?.Count ?? 0} validation) for {o.Epochs} epoch(s), up to {steps} steps of {o.BatchSize}, learning rate {o.LearningRate}, device {o.Device}."));
+        if (replace)
+            sb.Append($" Replace the run in '{outDir}' (-Force), removing: {string.Join(", ", Trainer.RunEntries(outDir).Select(Path.GetFileName))}.");
+        sb.Append($" Write into '{outDir}': {Trainer.ConfigFile}, {Trainer.LogFile}, {Trainer.MetricsFile}, report.html, {epochs}, best/, last/");
+        if (!Resume && o.TrainPath is null) sb.Append($", and {RunData.TrainFile} unless the training sentences are one whole file");
+        if (!Resume && o.ValidationPath is null && validation is { Count: > 0 }) sb.Append($", {RunData.ValidationFile} likewise");
+        return sb.Append('.').ToString();
+    }
+
 
     protected override void StopProcessing() => _stop?.Invoke();
 

@@ -98,7 +98,11 @@ public class TrainerTests
         var e = Assert.Throws<BertNerException>(() => new Trainer(Options(dir, "run", epochs: 1)).Run(ToyData.Sentences(16), null, resume: false));
         Assert.Contains("-Resume", e.Message);
         var e2 = Assert.Throws<BertNerException>(() => new Trainer(Options(dir, "fresh", epochs: 1)).Run(ToyData.Sentences(16), null, resume: true));
-        Assert.Contains("Nothing to resume", e2.Message);
+        Assert.Contains("No training run at", e2.Message); // issue 16.4: a missing folder is not "no training sentences"
+        Assert.Contains("does not exist", e2.Message);
+        Directory.CreateDirectory(dir["empty"]);
+        var e3 = Assert.Throws<BertNerException>(() => new Trainer(Options(dir, "empty", epochs: 1)).Run(ToyData.Sentences(16), null, resume: true));
+        Assert.Contains("Nothing to resume", e3.Message);
     }
 
     [Fact]

@@ -53,4 +53,36 @@ public class TrainingConfigFileTests
         var e = Assert.Throws<BertNerException>(() => TrainingConfigFile.Load(dir["c.yaml"]));
         Assert.Contains("not valid YAML", e.Message);
     }
+
+    [Theory] // issue 16.12: an unclosed flow list gave no line and leaked .NET's "Operation is not valid due to the current state of the object"
+    [InlineData("epochs: 3\nbatch_size: [8\n# training sentences per step\nseed: 42\n", 2)] // as in an edited New-BertNerTrainingConfig file
+    [InlineData("epochs: 3\nbatch_size: [8", 2)]
+    [InlineData("batch_size: [8\n", 1)]
+    [InlineData("epochs: 3\nlabels: {O: 1\n", 2)]
+    public void Unclosed_flow_collections_name_the_line_without_dotnet_wording(string yaml, int line)
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["c.yaml"], yaml);
+        var e = Assert.Throws<BertNerException>(() => TrainingConfigFile.Load(dir["c.yaml"]));
+        Assert.StartsWith($"{dir["c.yaml"]}:{line}: ", e.Message);
+        Assert.Contains("not valid YAML", e.Message);
+        Assert.DoesNotContain("current state of the object", e.Message);
+        Assert.DoesNotContain("Operation is not valid", e.Message);
+    }
+
+    [Fact] // issue 16.12: -ConfigPath <run folder> suggested creating a config named like the folder
+    public void A_folder_is_not_a_config_and_the_error_points_at_its_yaml_files()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir["run"]);
+        File.WriteAllText(Path.Combine(dir["run"], "config.yaml"), "epochs: 1\n");
+        var e = Assert.Throws<BertNerException>(() => TrainingConfigFile.Load(dir["run"]));
+        Assert.Contains("is a folder", e.Message);
+        Assert.Contains(Path.Combine(dir["run"], "config.yaml"), e.Message);
+        Assert.DoesNotContain($"New-BertNerTrainingConfig -Path '{dir["run"]}'", e.Message);
+        Directory.CreateDirectory(dir["empty"]);
+        var e2 = Assert.Throws<BertNerException>(() => TrainingConfigFile.Load(dir["empty"]));
+        Assert.Contains("is a folder", e2.Message);
+        Assert.DoesNotContain($"-Path '{dir["empty"]}'", e2.Message);
+    }
 }
