@@ -28,11 +28,12 @@ foreach ($p in $TrainPath, $ValidationPath) { if (-not (Test-Path $p)) { throw "
 Import-BertNerModel -Path $Model -Device Cpu | Format-Table
 Import-Conll $TrainPath | Measure-Conll | Format-List
 
-if (Test-Path $OutputPath) { Remove-Item $OutputPath -Recurse -Force }   # the quick start starts afresh each time
 $valid = Import-Conll $ValidationPath | Select-Object -First 500
 $train = Import-Conll $TrainPath
 if ($TrainSentences -gt 0) { $train = $train | Select-Object -First $TrainSentences }
-$run = $train | Start-BertNerTraining -Model $Model -ValidationSet $valid -Epochs 1 -LearningRate 5e-5 -OutputPath $OutputPath -Device Cpu
+# The quick start starts afresh each time: -Force replaces an earlier run in -OutputPath, and only a run
+# (a folder BertNer recognises by its files); any other folder there is refused, never deleted.
+$run = $train | Start-BertNerTraining -Model $Model -ValidationSet $valid -Epochs 1 -LearningRate 5e-5 -OutputPath $OutputPath -Device Cpu -Force
 $run | Format-List
 
 Get-NerEntities -Text 'Angela Merkel met Emmanuel Macron in Paris.', 'The European Union fined Google in Brussels on Tuesday.' -Model $run.BestModelPath |

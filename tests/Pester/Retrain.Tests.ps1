@@ -37,6 +37,34 @@ Describe 'examples/retrain.ps1 usage errors (exit 1, nothing trained)' {
     }
 }
 
+Describe 'examples/retrain.ps1 re-running into the same folder (tiny model)' {
+    BeforeAll {
+        Import-Module $env:BERTNER_MODULE -Force
+        . (Join-Path $PSScriptRoot 'TinyModel.ps1')
+        $script:retrain = Join-Path $env:BERTNER_REPO 'examples/retrain.ps1'
+        $tiny = New-TinyBertFolder -Path (Join-Path $TestDrive 'tiny')
+        $train = New-ToyConll -Path (Join-Path $TestDrive 'train.txt') -Count 48
+        $valid = New-ToyConll -Path (Join-Path $TestDrive 'valid.txt') -Count 16 -Seed 11
+        $script:config = Join-Path $TestDrive 'tiny.yaml'
+        "model: $tiny`ntrain_path: $train`nvalidation_path: $valid`ndevice: Cpu`nepochs: 1`nlearning_rate: 0.005" | Set-Content $config
+        $script:out = Join-Path $TestDrive 'agent-run'
+        function Invoke-Retrain { & $env:BERTNER_PWSH -NoProfile -NonInteractive -File $retrain -ConfigPath $config -OutputPath $out @args -ModulePath $env:BERTNER_MODULE *>&1 | Out-String }
+    }
+
+    It 'refuses a second run into the folder without -Force (exit 3, naming -Force) and replaces it with -Force' {
+        $first = Invoke-Retrain
+        $LASTEXITCODE | Should -Be 0 -Because $first
+        'kept' | Set-Content (Join-Path $out 'agent-notes.txt')
+        $second = Invoke-Retrain
+        $LASTEXITCODE | Should -Be 3
+        $second | Should -Match '-Force'
+        $third = Invoke-Retrain -Force
+        $LASTEXITCODE | Should -Be 0 -Because $third
+        Get-Content (Join-Path $out 'agent-notes.txt') | Should -Be 'kept'   # -Force removes only what a run wrote
+        Test-Path (Join-Path $out 'metrics.json') | Should -BeTrue
+    }
+}
+
 Describe 'examples/retrain.ps1 (MiniLM, 400 CoNLL-2003 sentences, 1 epoch)' -Skip:(-not $hasShared) {
     BeforeAll {
         $script:shared = Join-Path $env:BERTNER_REPO '../shared'
