@@ -237,6 +237,7 @@ if (phaseArg == "train-run")
 {
     ResetPeak();
     int trainCount = quick ? 800 : 2400, validCount = quick ? 300 : 1000, epochs = 3;
+    bool verboseRun = args.Contains("--verbose"); // also the trainer's step lines (tokens/s every 50 steps)
     var runDir = Path.Combine(Path.GetTempPath(), $"bertner-bench-run-{Guid.NewGuid():N}");
     var clock = Stopwatch.StartNew();
     double? validationEnd = null;
@@ -247,6 +248,7 @@ if (phaseArg == "train-run")
     {
         Log = line =>
         {
+            if (line.Contains("memory handed back", StringComparison.Ordinal) || (verboseRun && line.StartsWith("step ", StringComparison.Ordinal))) Console.WriteLine("  " + line);
             // "Evaluated N validation sentences in X s" closes validation; the checkpoints, metrics and report follow it.
             var m = System.Text.RegularExpressions.Regex.Match(line, @"^Evaluated \d+ validation sentences in ([\d.]+) s");
             if (m.Success) { validationSeconds.Add(double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)); validationEnd = clock.Elapsed.TotalSeconds; }
@@ -255,7 +257,9 @@ if (phaseArg == "train-run")
     };
     try
     {
-        var run = new Trainer(options, events).Run(train.Take(trainCount).ToList(), valid.Take(validCount).ToList(), resume: false);
+        // --no-validation: the same run without validation in between, to tell what validation does from what the steps do.
+        bool noValidation = args.Contains("--no-validation");
+        var run = new Trainer(options, events).Run(train.Take(trainCount).ToList(), noValidation ? null : valid.Take(validCount).ToList(), resume: false);
         var first = run.Epochs[0].StepsPerSecond;
         foreach (var e in run.Epochs)
             Row("train run", $"MiniLM, {trainCount} sentences × {epochs} epochs: epoch {e.Epoch} steps/s", $"{e.StepsPerSecond:F2}",

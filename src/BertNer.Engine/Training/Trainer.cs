@@ -161,6 +161,7 @@ public sealed class Trainer
         while (state.Epoch <= _o.Epochs && state.GlobalStep < totalSteps)
         {
             var epochClock = Stopwatch.StartNew();
+            int trimsBefore = step.Memory.Trims;
             var batches = BatchOrder.ForEpoch(lengths, _o.BatchSize, _o.Seed, state.Epoch, _o.GroupByLength);
             var window = Stopwatch.StartNew();
             long windowTokens = 0;
@@ -203,6 +204,8 @@ public sealed class Trainer
                 state.EpochLossSteps += windowSteps;
             }
             state.EpochSeconds += epochClock.Elapsed.TotalSeconds;
+            // How often the memory guard handed pages back: a count that climbs means steps pay for page faults (docs/design.md, 7.4).
+            Log($"Epoch {state.Epoch}: memory handed back {step.Memory.Trims - trimsBefore} time(s) during its steps");
             if (stopped)
             {
                 Log($"Stopped at step {state.GlobalStep} (epoch {state.Epoch}, step {state.EpochStep}); writing a resumable checkpoint.");
