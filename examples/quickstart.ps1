@@ -31,8 +31,9 @@ Import-Conll $TrainPath | Measure-Conll | Format-List
 $valid = Import-Conll $ValidationPath | Select-Object -First 500
 $train = Import-Conll $TrainPath
 if ($TrainSentences -gt 0) { $train = $train | Select-Object -First $TrainSentences }
-# The quick start starts afresh each time: -Force replaces an earlier run in -OutputPath, and only a run
-# (a folder BertNer recognises by its files); any other folder there is refused, never deleted.
+# The quick start starts afresh each time: -Force replaces an earlier run in -OutputPath (a folder BertNer
+# recognises as a run by its files), removing only what that run wrote; a file of the user's is never removed,
+# and a folder that is not a run but holds a file by a run file's name (config.yaml, best/, ...) is refused.
 $run = $train | Start-BertNerTraining -Model $Model -ValidationSet $valid -Epochs 1 -LearningRate 5e-5 -OutputPath $OutputPath -Device Cpu -Force
 $run | Format-List
 

@@ -335,3 +335,23 @@ Describe 'Ctrl+C during Start-BertNerTraining' {
         $console | Should -Match "stopped at step \d+; continue with: Start-BertNerTraining -Resume -OutputPath '$([regex]::Escape($out))'"
     }
 }
+
+Describe 'Start-BertNerTraining never overwrites or removes files it did not write' {
+    BeforeAll {
+        $script:tiny2 = New-TinyBertFolder -Path (Join-Path $TestDrive 'tiny-foreign')
+        $script:train2 = New-ToyConll -Path (Join-Path $TestDrive 'foreign-train.txt') -Count 24
+    }
+
+    It 'refuses a folder that is not a run but holds a config.yaml of the user''s, with or without -Force' {
+        $folder = Join-Path $TestDrive 'user-project'
+        New-Item -ItemType Directory $folder | Out-Null
+        'my: settings' | Set-Content (Join-Path $folder 'config.yaml')
+        foreach ($force in $false, $true) {
+            { Import-Conll $train2 | Start-BertNerTraining -Model $tiny2 -OutputPath $folder -Epochs 1 -Device Cpu -Force:$force -ErrorAction Stop } |
+                Should -Throw -ExpectedMessage '*not a training run*config.yaml*'
+        }
+        Get-Content (Join-Path $folder 'config.yaml') | Should -Be 'my: settings'
+        Test-Path (Join-Path $folder 'train.log') | Should -BeFalse
+    }
+}
+

@@ -68,6 +68,7 @@ public sealed class Trainer
         RecoverFolders(outDir);
         if (resume) { CheckResumable(outDir); PrepareOutput(outDir, replace: false); }
         else if (!replace && HoldsRun(outDir)) throw RunExists(outDir);
+        if (!resume) CheckNothingForeign(outDir);
         var clock = Stopwatch.StartNew();
 
         // A resumed run's folder exists: log from the start. A new run creates nothing until its model has loaded,
@@ -311,7 +312,33 @@ public sealed class Trainer
 
     /// <summary>True when <paramref name="outDir"/> holds a training run (a checkpoint or metrics written by one).</summary>
     public static bool HoldsRun(string outDir) =>
-        Directory.Exists(Path.Combine(outDir, "last")) || File.Exists(Path.Combine(outDir, MetricsFile));
+        Directory.Exists(Path.Combine(outDir, "last")) || File.Exists(Path.Combine(outDir, MetricsFile)) || WrittenByARun(Path.Combine(outDir, ConfigFile));
+
+    // A run that stopped before its first checkpoint leaves only its config.yaml, whose header names the run.
+    private static bool WrittenByARun(string configPath)
+    {
+        try
+        {
+            if (!File.Exists(configPath)) return false;
+            using var reader = new StreamReader(configPath);
+            return reader.ReadLine()?.StartsWith("# BertNer training config, resolved for the run in ", StringComparison.Ordinal) == true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>
+    /// A new run into a folder that is not a run must not overwrite files it did not write: when the folder
+    /// already has something by a run file's name (a user's own config.yaml, best/, ...), it is refused.
+    /// </summary>
+    private static void CheckNothingForeign(string outDir)
+    {
+        if (!Directory.Exists(outDir) || HoldsRun(outDir)) return;
+        var clashes = RunNames(outDir).Select(Path.GetFileName).ToList();
+        if (clashes.Count > 0)
+            throw new BertNerException(BertNerErrorKind.InvalidArgument,
+                $"'{outDir}' is not a training run (no metrics.jsonl, last/ or run config.yaml) but holds {string.Join(", ", clashes)}, which a run would write over. " +
+                "BertNer never replaces files it did not write: choose another -OutputPath, or move those out of the folder.", "OutputPath");
+    }
 
     /// <summary>The error for a new run into a folder that holds one (without -Force).</summary>
     public static BertNerException RunExists(string outDir) => new(BertNerErrorKind.InvalidArgument,
@@ -329,8 +356,11 @@ public sealed class Trainer
                 $"Nothing to resume in '{full}': it has no last/{StateFile} (no epoch or stop was checkpointed there). Start the run without -Resume.", full);
     }
 
-    /// <summary>What a run writes into its folder, for -WhatIf and for -Force (which removes exactly these).</summary>
-    public static IEnumerable<string> RunEntries(string outDir)
+    /// <summary>What a run wrote into its folder, for -WhatIf and for -Force (which removes exactly these); nothing
+    /// when the folder is not a run (<see cref="HoldsRun"/>), so -Force never removes a file a run did not write.</summary>
+    public static IEnumerable<string> RunEntries(string outDir) => HoldsRun(outDir) ? RunNames(outDir) : Enumerable.Empty<string>();
+
+    private static IEnumerable<string> RunNames(string outDir)
     {
         if (!Directory.Exists(outDir)) yield break;
         var files = new[] { ConfigFile, MetricsFile, LogFile, Reports.RunReport.FileName }.Concat(RunData.Files);
