@@ -112,3 +112,19 @@ Describe 'The ONNX Runtime backend (Get-NerEntity, Measure-BertNerModel)' {
         $out | Should -Match 'torch: .*libtorch'
     }
 }
+
+Describe 'Export-BertNerModel -Force never replaces what BertNer did not write' {
+    It 'refuses an export folder that also holds a user file, and a model.onnx from elsewhere' {
+        $path = Join-Path $TestDrive 'export-plus-notes'
+        Export-BertNerModel $tiny $path | Out-Null
+        'mine' | Set-Content (Join-Path $path 'notes.txt')
+        { Export-BertNerModel $tiny $path -Force -ErrorAction Stop } | Should -Throw -ExpectedMessage '*notes.txt*'
+        Get-Content (Join-Path $path 'notes.txt') | Should -Be 'mine'
+
+        $other = Join-Path $TestDrive 'other-tool'
+        New-Item -ItemType Directory $other | Out-Null
+        [IO.File]::WriteAllBytes((Join-Path $other 'model.onnx'), [byte[]](1..64))
+        { Export-BertNerModel $tiny $other -Force -ErrorAction Stop } | Should -Throw -ExpectedMessage '*not written by BertNer*'
+        (Get-Item (Join-Path $other 'model.onnx')).Length | Should -Be 64
+    }
+}

@@ -39,6 +39,13 @@ public static class OnnxExporter
             if (File.Exists(full) || !File.Exists(Path.Combine(full, ModelFile)))
                 throw new BertNerException(BertNerErrorKind.InvalidArgument,
                     $"'{full}' exists and is not an ONNX export (no {ModelFile}); it is left as it is. Choose another -Path.", "Path");
+            // Only an export BertNer wrote is replaced, and only when it holds nothing else.
+            var foreign = Directory.EnumerateFileSystemEntries(full).Select(Path.GetFileName).Where(n => !ExportFiles.Contains(n!)).ToList();
+            if (foreign.Count > 0 || !WrittenByBertNer(Path.Combine(full, ModelFile)))
+                throw new BertNerException(BertNerErrorKind.InvalidArgument,
+                    foreign.Count > 0
+                        ? $"'{full}' holds {string.Join(", ", foreign)} besides an export; BertNer replaces only a folder it wrote whole. Choose another -Path, or move those out."
+                        : $"'{full}/{ModelFile}' was not written by BertNer; it is left as it is. Choose another -Path.", "Path");
         }
         var proto = Build(model, quantization);
         var config = model.Config.Clone();
@@ -49,6 +56,20 @@ public static class OnnxExporter
             AtomicFile.WriteAllText(Path.Combine(tmp, "config.json"), config.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             model.Tokenizer.Save(tmp);
         });
+    }
+
+    // What an export folder holds (the tokenizer writes the last three).
+    private static readonly HashSet<string> ExportFiles = new(StringComparer.Ordinal)
+        { ModelFile, "config.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json" };
+
+    private static bool WrittenByBertNer(string modelPath)
+    {
+        try
+        {
+            using var stream = File.OpenRead(modelPath);
+            return ModelProto.Parser.ParseFrom(stream).ProducerName == "BertNer";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidProtocolBufferException) { return false; }
     }
 
     /// <summary>The ONNX model of <paramref name="model"/>'s token classifier.</summary>
