@@ -61,6 +61,14 @@ public sealed class OnnxTokenClassifier : ITokenClassifier, IDisposable
         {
             options.Dispose();
         }
+        var inputs = session.InputMetadata;
+        foreach (var name in new[] { "input_ids", "attention_mask", "token_type_ids" })
+            if (!inputs.TryGetValue(name, out var input) || input.ElementType != typeof(long))
+            {
+                session.Dispose();
+                throw new BertNerException(BertNerErrorKind.InvalidData,
+                    $"'{modelPath}' does not take the int64 input '{name}' a BertNer export has; it was made by another tool. Export the model with Export-BertNerModel.", modelPath);
+            }
         var outputs = session.OutputMetadata;
         if (!outputs.TryGetValue("logits", out var logits) || logits.Dimensions.Length != 3 || (logits.Dimensions[2] > 0 && logits.Dimensions[2] != config.Labels.Count))
         {
@@ -97,8 +105,18 @@ public sealed class OnnxTokenClassifier : ITokenClassifier, IDisposable
             using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
             using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
             using var typesValue = OrtValue.CreateTensorValueFromMemory(types, shape);
-            using var outputs = _session.Run(runOptions, new[] { "input_ids", "attention_mask", "token_type_ids" },
-                new[] { idsValue, maskValue, typesValue }, OutputNames);
+            IDisposableReadOnlyCollection<OrtValue> outputs;
+            try
+            {
+                outputs = _session.Run(runOptions, new[] { "input_ids", "attention_mask", "token_type_ids" },
+                    new[] { idsValue, maskValue, typesValue }, OutputNames);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                throw new BertNerException(BertNerErrorKind.InvalidData,
+                    $"ONNX Runtime could not run '{Path.Combine(SourcePath, OnnxExporter.ModelFile)}' on a batch of {b} × {t} sub-tokens ({e.Message}). Export the model again with Export-BertNerModel.", SourcePath, e);
+            }
+            using var _ = outputs;
             var logits = outputs[0].GetTensorDataAsSpan<float>();
             for (int k = 0; k < b; k++)
                 results[chunk[k]] = Score(items[chunk[k]], logits.Slice(k * t * labels, t * labels), labels, withProbabilities);
