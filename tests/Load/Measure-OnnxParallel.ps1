@@ -20,6 +20,8 @@ param(
     [string] $Module = $(if ($env:BERTNER_MODULE) { $env:BERTNER_MODULE } else { Join-Path $PSScriptRoot '../../out/BertNer/BertNer.psd1' })
 )
 $ErrorActionPreference = 'Stop'
+$validPath = Join-Path $SharedPath 'data/conll2003/valid.txt'
+if (-not (Test-Path $validPath)) { throw "The texts come from CoNLL-2003's validation file, which is not at '$validPath': give -SharedPath (a folder with data/conll2003/valid.txt and models/minilm-l6-h384-uncased)." }
 Import-Module $Module
 $scratch = $null
 if (-not $Export) {
@@ -29,7 +31,7 @@ if (-not $Export) {
     $Export = (Export-BertNerModel $model (Join-Path $scratch 'onnx')).FullName
 }
 try {
-    $texts = @(Import-Conll (Join-Path $SharedPath 'data/conll2003/valid.txt') | ForEach-Object { $_.Tokens -join ' ' })
+    $texts = @(Import-Conll $validPath | ForEach-Object { $_.Tokens -join ' ' })
     Get-NerEntity -Text $texts[0..63] -Model $Export | Out-Null   # load the session once, before timing
     foreach ($n in $Runspaces) {
         $chunks = @(0..($n - 1) | ForEach-Object { $i = $_; , @($texts | Select-Object -Skip ($i * [Math]::Ceiling($texts.Count / $n)) -First ([Math]::Ceiling($texts.Count / $n))) })
