@@ -5,33 +5,32 @@ using BertNer.PowerShell.Support;
 namespace BertNer.PowerShell.Cmdlets;
 
 /// <summary>
-/// <para type="synopsis">Writes NerSentence objects to a CoNLL file: token, gold label and (when present) predicted label per line.</para>
-/// <para type="description">Sentences are separated by a blank line, and a -DOCSTART- line is written whenever the
+/// Writes NerSentence objects to a CoNLL file: token, gold label and (when present) predicted label per line.
+/// Sentences are separated by a blank line, and a -DOCSTART- line is written whenever the
 /// document (source file or document index) changes, unless -NoDocStart. The columns are fixed by the first
 /// sentence: if it has PredictedLabels, every sentence must. The file is UTF-8 without BOM with LF line endings,
 /// and it appears whole when the pipeline ends (written to a temporary file, then renamed): an error or Ctrl+C
-/// leaves no partial file behind. An existing file is only replaced with -Force.</para>
+/// leaves no partial file behind. An existing file is only replaced with -Force.
 /// </summary>
-/// <example><code>Import-Conll train.txt | Where-Object Count -le 40 | Export-Conll short.txt</code></example>
 [Cmdlet(VerbsData.Export, "Conll", SupportsShouldProcess = true)]
 public sealed class ExportConllCommand : PSCmdlet, IDisposable
 {
     private ConllWriter? _writer;
 
-    /// <summary><para type="description">The CoNLL file to write.</para></summary>
+    /// <summary>The CoNLL file to write.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
-    /// <summary><para type="description">The sentences to write (from the pipeline).</para></summary>
+    /// <summary>The sentences to write (from the pipeline).</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public NerSentence[] InputObject { get; set; } = [];
 
-    /// <summary><para type="description">Do not write -DOCSTART- lines.</para></summary>
+    /// <summary>Do not write -DOCSTART- lines.</summary>
     [Parameter]
     public SwitchParameter NoDocStart { get; set; }
 
-    /// <summary><para type="description">Replace the file if it exists.</para></summary>
+    /// <summary>Replace the file if it exists.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 

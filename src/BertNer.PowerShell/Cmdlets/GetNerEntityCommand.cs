@@ -8,7 +8,7 @@ using BertNer.PowerShell.Support;
 namespace BertNer.PowerShell.Cmdlets;
 
 /// <summary>
-/// <para type="synopsis">Finds named entities in text, with exact character offsets.</para>
+/// Finds named entities in text, with exact character offsets.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "NerEntity", DefaultParameterSetName = TextSet)]
 [Alias("Get-NerEntities")]

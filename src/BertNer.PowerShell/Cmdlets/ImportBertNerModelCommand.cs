@@ -5,7 +5,7 @@ using BertNer.PowerShell.Support;
 namespace BertNer.PowerShell.Cmdlets;
 
 /// <summary>
-/// <para type="synopsis">Loads a BERT model folder (Hugging Face layout) once, for reuse by the other cmdlets.</para>
+/// Loads a BERT model folder (Hugging Face layout) once, for reuse by the other cmdlets.
 /// </summary>
 [Cmdlet(VerbsData.Import, "BertNerModel")]
 [OutputType(typeof(NerModel))]

@@ -6,21 +6,19 @@ using BertNer.PowerShell.Support;
 namespace BertNer.PowerShell.Cmdlets;
 
 /// <summary>
-/// <para type="synopsis">Reads CoNLL files as NerSentence objects with IOB2 labels, one sentence at a time.</para>
-/// <para type="description">Each token line holds a token and a label in columns separated by spaces or tabs
+/// Reads CoNLL files as NerSentence objects with IOB2 labels, one sentence at a time.
+/// Each token line holds a token and a label in columns separated by spaces or tabs
 /// (two or more columns; -TokenColumn and -LabelColumn pick them, counting from 0, negative from the end).
 /// -DOCSTART- lines start documents; blank lines end sentences. Labels in IOB1 or BIOES are converted to IOB2;
 /// -Scheme Auto (the default) decides per file: BIOES if any S-/E- tag, else IOB1 if any I- tag starts an
-/// entity, else IOB2. -Verbose shows the decision and the tag that made it.</para>
-/// <para type="description">Bad input is never dropped silently. A bad sentence (wrong column count, empty token
+/// entity, else IOB2. -Verbose shows the decision and the tag that made it.
+/// Bad input is never dropped silently. A bad sentence (wrong column count, empty token
 /// or label, a tag that is malformed or does not fit the scheme) is an InvalidData error whose message and
 /// TargetObject name "file:line". By default the first one is a terminating error. When -ErrorAction is given
 /// with any value but Stop, or $ErrorActionPreference is SilentlyContinue or Ignore, each bad sentence is
 /// instead reported as a non-terminating error and skipped, and reading goes on (see -ErrorVariable / $Error).
-/// Problems with a whole file (not UTF-8, a column number out of range) follow the same rule per file.</para>
+/// Problems with a whole file (not UTF-8, a column number out of range) follow the same rule per file.
 /// </summary>
-/// <example><code>Import-Conll ../shared/data/conll2003/train.txt | Measure-Conll</code></example>
-/// <example><code>Get-ChildItem data/*.conll | Import-Conll -Scheme BIOES -ErrorAction Continue</code></example>
 [Cmdlet(VerbsData.Import, "Conll", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(NerSentence))]
 public sealed class ImportConllCommand : PSCmdlet
@@ -28,27 +26,27 @@ public sealed class ImportConllCommand : PSCmdlet
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
 
-    /// <summary><para type="description">CoNLL files; wildcards are expanded.</para></summary>
+    /// <summary>CoNLL files; wildcards are expanded.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
 
-    /// <summary><para type="description">CoNLL files, taken literally (no wildcards). Files from Get-ChildItem bind here.</para></summary>
+    /// <summary>CoNLL files, taken literally (no wildcards). Files from Get-ChildItem bind here.</summary>
     [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "LP", "FullName")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = [];
 
-    /// <summary><para type="description">Column of the token, from 0 (default: 0, the first).</para></summary>
+    /// <summary>Column of the token, from 0 (default: 0, the first).</summary>
     [Parameter]
     public int TokenColumn { get; set; }
 
-    /// <summary><para type="description">Column of the gold label, from 0; negative counts from the end (default: -1, the last).</para></summary>
+    /// <summary>Column of the gold label, from 0; negative counts from the end (default: -1, the last).</summary>
     [Parameter]
     public int LabelColumn { get; set; } = -1;
 
-    /// <summary><para type="description">How the labels are written: Auto (default), IOB1, IOB2 or BIOES.</para></summary>
+    /// <summary>How the labels are written: Auto (default), IOB1, IOB2 or BIOES.</summary>
     [Parameter]
     public TagSchemeKind Scheme { get; set; } = TagSchemeKind.Auto;
 

@@ -8,7 +8,7 @@ using BertNer.PowerShell.Support;
 namespace BertNer.PowerShell.Cmdlets;
 
 /// <summary>
-/// <para type="synopsis">Evaluates a NER model on labelled sentences with CoNLL (conlleval) metrics.</para>
+/// Evaluates a NER model on labelled sentences with CoNLL (conlleval) metrics.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Measure, "BertNerModel", DefaultParameterSetName = "Pipeline")]
 [OutputType(typeof(NerEvaluation))]

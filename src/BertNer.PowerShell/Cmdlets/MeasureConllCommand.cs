@@ -4,20 +4,19 @@ using BertNer.Data;
 namespace BertNer.PowerShell.Cmdlets;
 
 /// <summary>
-/// <para type="synopsis">Counts a dataset: sentences, tokens, documents, entities per type and the label set.</para>
-/// <para type="description">Reads NerSentence objects from the pipeline and writes one DatasetSummary at the end.
+/// Counts a dataset: sentences, tokens, documents, entities per type and the label set.
+/// Reads NerSentence objects from the pipeline and writes one DatasetSummary at the end.
 /// Entities are counted as conlleval counts phrases. Entities is a dictionary (type → count, e.g.
 /// $summary.Entities.PER); EntitySummary is the same as one readable line; Labels lists the labels seen with O
-/// first, then by type (B- before I-).</para>
+/// first, then by type (B- before I-).
 /// </summary>
-/// <example><code>Import-Conll ../shared/data/conll2003/valid.txt | Measure-Conll</code></example>
 [Cmdlet(VerbsDiagnostic.Measure, "Conll")]
 [OutputType(typeof(DatasetSummary))]
 public sealed class MeasureConllCommand : PSCmdlet
 {
     private readonly DatasetSummary _summary = new();
 
-    /// <summary><para type="description">The sentences to count (from the pipeline).</para></summary>
+    /// <summary>The sentences to count (from the pipeline).</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public NerSentence[] InputObject { get; set; } = [];
 

@@ -5,7 +5,7 @@ using BertNer.Training;
 namespace BertNer.PowerShell.Cmdlets;
 
 /// <summary>
-/// <para type="synopsis">Writes a training config (YAML) with the default recipe and a comment per key.</para>
+/// Writes a training config (YAML) with the default recipe and a comment per key.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "BertNerTrainingConfig", SupportsShouldProcess = true)]
 [OutputType(typeof(FileInfo))]

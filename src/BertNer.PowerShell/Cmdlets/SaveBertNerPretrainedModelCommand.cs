@@ -5,9 +5,9 @@ using BertNer.PowerShell.Support;
 namespace BertNer.PowerShell.Cmdlets;
 
 /// <summary>
-/// <para type="synopsis">Downloads a pretrained model from the Hugging Face Hub into the shared cache (HF_HUB_CACHE), ready for offline use.</para>
-/// <para type="description">Names are 'name' or 'organization/name', optionally '@revision' (default main). The cache is
-/// the one Python's huggingface_hub uses. HF_TOKEN is sent for private or gated models; HF_ENDPOINT picks a mirror.</para>
+/// Downloads a pretrained model from the Hugging Face Hub into the shared cache (HF_HUB_CACHE), ready for offline use.
+/// Names are 'name' or 'organization/name', optionally '@revision' (default main). The cache is
+/// the one Python's huggingface_hub uses. HF_TOKEN is sent for private or gated models; HF_ENDPOINT picks a mirror.
 /// </summary>
 [Cmdlet(VerbsData.Save, "BertNerPretrainedModel", SupportsShouldProcess = true)]
 [OutputType(typeof(HubSnapshot))]

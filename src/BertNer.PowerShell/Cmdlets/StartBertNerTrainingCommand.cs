@@ -7,7 +7,7 @@ using BertNer.Training;
 namespace BertNer.PowerShell.Cmdlets;
 
 /// <summary>
-/// <para type="synopsis">Fine-tunes a pretrained BERT for NER on sentences from the pipeline (or a YAML config).</para>
+/// Fine-tunes a pretrained BERT for NER on sentences from the pipeline (or a YAML config).
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "BertNerTraining", SupportsShouldProcess = true)]
 [OutputType(typeof(NerTrainingRun))]
