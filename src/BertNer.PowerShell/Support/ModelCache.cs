@@ -29,17 +29,7 @@ internal static class ModelCache
                 $"'{full}' is an ONNX export, which BertNer runs with ONNX Runtime on the CPU. Leave -Device out (or use Cpu), or give the model's own folder (e.g. the run's best/) with -Backend Torch to use CUDA.", "Device");
         var model = Path.Combine(full, OnnxExporter.ModelFile);
         var stamp = File.Exists(model) ? File.GetLastWriteTimeUtc(model).Ticks.ToString() : "";
-        var key = $"{full}|{stamp}";
-        var lazy = OnnxModels.GetOrAdd(key, _ => new Lazy<OnnxTokenClassifier>(() => OnnxTokenClassifier.Load(full), LazyThreadSafetyMode.ExecutionAndPublication));
-        try
-        {
-            return lazy.Value;
-        }
-        catch
-        {
-            OnnxModels.TryRemove(key, out _);
-            throw;
-        }
+        return LoadOnce(OnnxModels, $"{full}|{stamp}", () => OnnxTokenClassifier.Load(full));
     }
 
     public static NerModel Get(string folder, string device)
@@ -47,15 +37,20 @@ internal static class ModelCache
         var full = Path.GetFullPath(folder);
         var weights = Directory.Exists(full) ? Directory.EnumerateFiles(full, "model.safetensors").Concat(Directory.EnumerateFiles(full, "pytorch_model.bin")).FirstOrDefault() : null;
         var stamp = weights is null ? "" : File.GetLastWriteTimeUtc(weights).Ticks.ToString();
-        var key = $"{full}|{device.ToLowerInvariant()}|{stamp}";
-        var lazy = Models.GetOrAdd(key, _ => new Lazy<NerModel>(() => NerModel.Load(full, null, device), LazyThreadSafetyMode.ExecutionAndPublication));
+        return LoadOnce(Models, $"{full}|{device.ToLowerInvariant()}|{stamp}", () => NerModel.Load(full, null, device));
+    }
+
+    // One load per key across runspaces; a failed load is not cached: the user may fix the folder and retry.
+    private static T LoadOnce<T>(ConcurrentDictionary<string, Lazy<T>> cache, string key, Func<T> load)
+    {
+        var lazy = cache.GetOrAdd(key, _ => new Lazy<T>(load, LazyThreadSafetyMode.ExecutionAndPublication));
         try
         {
             return lazy.Value;
         }
         catch
         {
-            Models.TryRemove(key, out _); // a failed load is not cached: the user may fix the folder and retry
+            cache.TryRemove(key, out _);
             throw;
         }
     }
