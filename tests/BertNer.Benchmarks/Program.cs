@@ -12,7 +12,8 @@ using static TorchSharp.torch;
 // The performance benchmark behind docs/performance.md. Usage:
 //   BertNer.Benchmarks <shared-folder> <performance.md> [--quick] [--long]
 // --quick: fewer repeats (a smoke run); --long: also the 2,000-step memory-flatness run;
-// --only <phase>: run one phase (roofline, train-minilm, step-parts, train-base, train-run, inference, inference-onnx), write nothing.
+// --only <phase>: run one phase (roofline, train-minilm, step-parts, train-base, train-run, inference, inference-onnx;
+// or the diagnostic train-aging), write nothing.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var shared = Path.GetFullPath(args.Length > 0 ? args[0] : "../shared");
@@ -21,6 +22,7 @@ bool quick = args.Contains("--quick"), longRun = args.Contains("--long");
 int repeats = quick ? 2 : 5;
 var phaseArg = args.SkipWhile(a => a != "--phase").Skip(1).FirstOrDefault();
 var phases = new[] { "roofline", "train-minilm", "step-parts", "train-base", "train-run", "inference", "inference-onnx" };
+var diagnostics = new[] { "train-aging" }; // only with --only: investigations, not rows of docs/performance.md
 var rows = new List<string>();
 void Row(string section, string what, string value, string note = "")
 {
@@ -38,7 +40,7 @@ if (phaseArg is null)
     var dll = System.Reflection.Assembly.GetEntryAssembly()!.Location;
     // --only <phase>: one phase for investigation; docs/performance.md is then left as it is.
     var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
-    foreach (var phase in phases.Where(p => only is null || p == only))
+    foreach (var phase in (only is null ? phases : phases.Concat(diagnostics)).Where(p => only is null || p == only))
     {
         var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(dll);
@@ -116,6 +118,12 @@ long Rss(string field = "VmRSS")
     foreach (var line in File.ReadLines("/proc/self/status"))
         if (line.StartsWith(field + ":")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
     return 0;
+}
+// Minor page faults and user/system CPU seconds of this process so far (/proc/self/stat fields 10, 14, 15).
+(long MinorFaults, double User, double System) ProcessTimes()
+{
+    var f = File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    return (long.Parse(f[7]), long.Parse(f[11]) / 100.0, long.Parse(f[12]) / 100.0);
 }
 void ResetPeak() { try { File.WriteAllText("/proc/self/clear_refs", "5"); } catch (IOException) { } catch (UnauthorizedAccessException) { } }
 
@@ -230,6 +238,50 @@ if (phaseArg == "train-base")
     using (var model = NerModel.CreateRandom(baseCfg, tokenizer, 42, "Cpu"))
         BenchTraining("bert-base-sized (random)", model, quick ? 5 : 15, quick ? 3 : 5);
 
+// ---- train-aging (diagnostic for issue #22): where a step's time goes as training goes on. Model B trains
+// 900 steps (parts timed per 50-step window); then 50-step windows alternate between a fresh model A and the
+// aged model B, so a difference that follows the model's state is told from one that follows the process.
+if (phaseArg == "train-aging")
+{
+    var parts = new[] { "fwd", "bwd", "clip", "adamw" };
+    var nets = new List<(NerModel Model, InPlaceAdamW Opt, int Done)>();
+    for (int k = 0; k < 2; k++)
+    {
+        var mdl = NerModel.Load(minilm, labels.Labels, "Cpu");
+        mdl.Classifier!.train();
+        nets.Add((mdl, new InPlaceAdamW(mdl.Classifier!.named_parameters(), 0.9, 0.999, 1e-8, 0.01), 0));
+    }
+    manual_seed(42);
+    var schedule = new LinearSchedule(2e-5, order.Count * 3, 0);
+    string Window(int which, int count)
+    {
+        var (mdl, opt, done) = nets[which];
+        var net = mdl.Classifier!;
+        var t = new double[parts.Length];
+        var all = Stopwatch.StartNew();
+        for (int k = 0; k < count; k++)
+        {
+            var items = order[(done + k) % order.Count].Select(i => trainSet[i]).ToList();
+            using var batch = Batch.Collate(items, tokenizer.PadId, mdl.Device);
+            using var scope = NewDisposeScope();
+            var sw = Stopwatch.StartNew();
+            var loss = BertForTokenClassification.Loss(net.forward(batch.InputIds, batch.AttentionMask, null), batch.Labels);
+            t[0] += sw.Elapsed.TotalMilliseconds; sw.Restart();
+            loss.backward();
+            t[1] += sw.Elapsed.TotalMilliseconds; sw.Restart();
+            var clip = opt.ClipScale(1.0);
+            t[2] += sw.Elapsed.TotalMilliseconds; sw.Restart();
+            opt.Update(schedule.At(done + k), clip, zeroGradients: true);
+            t[3] += sw.Elapsed.TotalMilliseconds;
+        }
+        nets[which] = (mdl, opt, done + count);
+        return $"{(which == 0 ? "A" : "B")} steps {done,4}-{done + count,4}: {count / all.Elapsed.TotalSeconds:F2} steps/s; ms/step " +
+               string.Join(" ", parts.Select((p, j) => $"{p} {t[j] / count:F1}"));
+    }
+    for (int w = 0; w < 18; w++) Console.WriteLine("  " + Window(1, 50));
+    for (int r = 0; r < 3; r++) { Console.WriteLine("  " + Window(0, 50)); Console.WriteLine("  " + Window(1, 50)); }
+}
+
 // ---- what a user runs: Start-BertNerTraining's engine path (Trainer.Run) over short epochs with validation,
 // checkpoints, metrics and the report in between. The training phase above measures steps alone; this one
 // shows what the epoch boundaries do to the steps after them (a run's later epochs were seen a quarter slower).
@@ -244,6 +296,7 @@ if (phaseArg == "train-run")
     var validationSeconds = new List<double>();
     var checkpointSeconds = new List<double>();
     var options = new TrainingOptions { Model = minilm, OutputPath = runDir, Device = "Cpu", Epochs = epochs, LoggingSteps = 50 };
+    var times = ProcessTimes();
     var events = new TrainerEvents
     {
         Log = line =>
@@ -253,7 +306,15 @@ if (phaseArg == "train-run")
             var m = System.Text.RegularExpressions.Regex.Match(line, @"^Evaluated \d+ validation sentences in ([\d.]+) s");
             if (m.Success) { validationSeconds.Add(double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)); validationEnd = clock.Elapsed.TotalSeconds; }
         },
-        EpochCompleted = _ => { if (validationEnd is { } v) checkpointSeconds.Add(clock.Elapsed.TotalSeconds - v); validationEnd = null; },
+        EpochCompleted = e =>
+        {
+            if (validationEnd is { } v) checkpointSeconds.Add(clock.Elapsed.TotalSeconds - v);
+            validationEnd = null;
+            // Page faults and kernel time per epoch: what handing memory back costs the steps after it.
+            var now = ProcessTimes();
+            Console.WriteLine($"  epoch {e.Epoch}: {(now.MinorFaults - times.MinorFaults) / 1000.0:F0}k minor page faults, user {now.User - times.User:F1} s, system {now.System - times.System:F1} s, RSS {Rss() / 1048576.0:F0} MB");
+            times = now;
+        },
     };
     try
     {

@@ -10,13 +10,18 @@ namespace BertNer.Runtime;
 /// above the level of ordinary steps (<see cref="AfterStep"/>: one small /proc read per step; a trim hands
 /// free pages back with malloc_trim). Not whenever the size rises at all: that also returns the pages every
 /// ordinary step reuses, and each trim costs the next steps page faults (docs/design.md, "The resident-memory
-/// guard"; figures in docs/performance.md).
+/// guard"; figures in docs/performance.md). And not more often than every <c>stepsBetweenTrims</c> steps:
+/// as a run goes on the heap fragments, steps leave the size past the margin more and more often, and
+/// trimming each time cost the later epochs a fifth of their speed (issue #22).
 /// </summary>
 /// <param name="settleSteps">Steps whose resident size sets the level: the first steps' working sets differ.</param>
-public sealed class ResidentMemoryGuard(double tolerance = 0.04, long minimumGrowth = 32L << 20, int settleSteps = ResidentMemoryGuard.SettleSteps)
+/// <param name="stepsBetweenTrims">Fewest steps from one <see cref="AfterStep"/> trim to the next.</param>
+public sealed class ResidentMemoryGuard(double tolerance = 0.04, long minimumGrowth = 32L << 20, int settleSteps = ResidentMemoryGuard.SettleSteps,
+    int stepsBetweenTrims = ResidentMemoryGuard.StepsBetweenTrims)
 {
     private long _highWater;
     private int _afterSteps;
+    private int _sinceTrim = int.MaxValue; // AfterStep calls since its last trim
     private readonly long[] _recentAttention = new long[WarmUpSteps]; // ring: the last WarmUpSteps batches' sizes
     private int _steps;
 
@@ -26,6 +31,13 @@ public sealed class ResidentMemoryGuard(double tolerance = 0.04, long minimumGro
     /// <summary>Steps whose resident size sets the level <see cref="AfterStep"/> holds: enough batches that
     /// the longer ones among them have set the heap's working set.</summary>
     public const int SettleSteps = 200;
+
+    /// <summary>
+    /// Fewest steps between two trims after a step. A trim hands back the free pages the next steps take
+    /// again: on the 2-core machine about a second of page faults and slower steps, some 6 steps' time, so
+    /// one trim per 200 steps costs at most 3% (figures in docs/performance.md, issue #22).
+    /// </summary>
+    public const int StepsBetweenTrims = 200;
 
     /// <summary>How many times memory was handed back.</summary>
     public int Trims { get; private set; }
@@ -60,14 +72,17 @@ public sealed class ResidentMemoryGuard(double tolerance = 0.04, long minimumGro
         long rss = ResidentBytes();
         if (rss <= 0) return; // not Linux
         if (_highWater == 0) { _highWater = rss; _afterSteps = 1; return; }
+        if (_sinceTrim < int.MaxValue) _sinceTrim++;
         long margin = Math.Max(minimumGrowth, (long)(_highWater * tolerance));
         if (rss - _highWater <= margin)
         {
             if (_afterSteps++ < settleSteps) _highWater = Math.Max(_highWater, rss);
             return;
         }
+        if (_sinceTrim < stepsBetweenTrims) return; // trimmed recently: the pages stay until the next chance
         if (!GlibcAllocator.Trim()) { _highWater = rss; return; } // cannot hand back (not glibc): accept the new level
         Trims++;
+        _sinceTrim = 0;
         long after = ResidentBytes();
         if (after - _highWater > margin) _highWater = after; // live memory really grew: the new mark, no trimming step after step
     }

@@ -69,7 +69,7 @@ public class ResidentMemoryGuardTests
         GlibcAllocator.Trim();
         const double tolerance = 0.04;
         const long minimumGrowth = 32L << 20;
-        var guard = new ResidentMemoryGuard(tolerance, minimumGrowth, settleSteps: 1);
+        var guard = new ResidentMemoryGuard(tolerance, minimumGrowth, settleSteps: 1, stepsBetweenTrims: 1);
         guard.AfterStep(); // the level of ordinary steps
         long level = ResidentMemoryGuard.ResidentBytes();
         long margin = Math.Max(minimumGrowth, (long)(level * tolerance));
@@ -90,6 +90,35 @@ public class ResidentMemoryGuardTests
             Assert.True(guard.Trims >= 1, $"{guard.Trims} trims"); // how many depends on the heap earlier tests left: 1 in one of 13 suite runs, 2 or more otherwise
             Assert.True(end - level <= margin,
                 $"resident size {(end - level) / 1e6:F0} MB above the level after 6 growing steps; the margin is {margin / 1e6:F0} MB");
+        }
+        finally { pinned.ForEach(t => t.Dispose()); }
+    }
+
+    [SkippableFact]
+    public void Memory_is_handed_back_at_most_once_in_steps_between_trims()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "resident size and malloc_trim are read and called on Linux only");
+        TorchRuntime.EnsureLoaded();
+        GlibcAllocator.Trim();
+        var guard = new ResidentMemoryGuard(stepsBetweenTrims: 5);
+        guard.AfterStep(); // the level of ordinary steps
+        var pinned = new List<Tensor>();
+        // A step that leaves about 320 MB of free heap pages behind, as a fragmented heap does late in a run:
+        // right after a trim the next one takes those pages again, the ones after it reuse them.
+        void LargeStep()
+        {
+            var blocks = Enumerable.Range(0, 360).Select(_ => { var b = ones(225_000); pinned.Add(ones(64)); return b; }).ToList();
+            blocks.ForEach(b => b.Dispose());
+            guard.AfterStep();
+        }
+        try
+        {
+            LargeStep();
+            Assert.Equal(1, guard.Trims);
+            for (int i = 0; i < 4; i++) LargeStep(); // past the margin each time, but within 5 steps of the trim
+            Assert.Equal(1, guard.Trims);
+            LargeStep(); // the 5th step after it
+            Assert.Equal(2, guard.Trims);
         }
         finally { pinned.ForEach(t => t.Dispose()); }
     }
