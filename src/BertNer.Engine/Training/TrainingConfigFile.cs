@@ -247,5 +247,5 @@ public static class TrainingConfigFile
     }
 
     public static void Save(string path, TrainingOptions o, string header) =>
-        Checkpoints.AtomicFile.WriteAllText(path, ToYaml(o, header));
+        IO.AtomicFile.WriteAllText(path, ToYaml(o, header));
 }

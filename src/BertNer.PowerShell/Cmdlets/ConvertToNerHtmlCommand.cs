@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using BertNer.Checkpoints;
+using BertNer.IO;
 using BertNer.Inference;
 using BertNer.PowerShell.Support;
 using BertNer.Reports;

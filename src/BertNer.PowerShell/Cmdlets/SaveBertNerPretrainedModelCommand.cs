@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using BertNer.Checkpoints.Hub;
+using BertNer.Hub;
 using BertNer.PowerShell.Support;
 
 namespace BertNer.PowerShell.Cmdlets;

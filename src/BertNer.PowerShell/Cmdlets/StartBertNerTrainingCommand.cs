@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Management.Automation;
 using BertNer.Data;
+using BertNer.Features;
 using BertNer.PowerShell.Support;
 using BertNer.Training;
 
