@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using BertNer.Data;
+using BertNer.Features;
 using BertNer.Inference;
 using BertNer.Modeling;
 using BertNer.Runtime;
@@ -470,7 +471,7 @@ var text = a >= 0 && b > a
     ? existing[..a] + sb.ToString().TrimEnd() + existing[(b + "<!-- bench:end -->".Length)..]
     : existing.TrimEnd() + "\n\n## Benchmark\n\n" + sb;
 Directory.CreateDirectory(Path.GetDirectoryName(report)!);
-BertNer.Checkpoints.AtomicFile.WriteAllText(report, text); // whole or not at all: an interrupted run leaves the old page
+BertNer.IO.AtomicFile.WriteAllText(report, text); // whole or not at all: an interrupted run leaves the old page
 Console.WriteLine($"wrote {report}");
 }
 

@@ -148,7 +148,7 @@ Describe 'Save-BertNerPretrainedModel' {
 
             $hub.State.Token = $token
             $ok = Save-BertNerPretrainedModel org/gated -Endpoint $endpoint -Verbose 4>&1
-            ($ok | Where-Object { $_ -is [BertNer.Checkpoints.Hub.HubSnapshot] }).Name | Should -Be 'org/gated'
+            ($ok | Where-Object { $_ -is [BertNer.Hub.HubSnapshot] }).Name | Should -Be 'org/gated'
             $cdn = NewRequests $since | Where-Object Server -EQ 'cdn'
             $cdn | Should -Not -BeNullOrEmpty
             $cdn | Where-Object Authorization | Should -BeNullOrEmpty

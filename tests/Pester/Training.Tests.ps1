@@ -25,6 +25,31 @@ Describe 'New-BertNerTrainingConfig' {
     }
 }
 
+Describe 'Start-BertNerTraining parameter rules come from the option table (issue 17.3)' {
+    It '-LearningRate allows what learning_rate allows, and says so in the table''s words' {
+        { Start-BertNerTraining -Model x -LearningRate 0 -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'learning_rate'; allowed: a number greater than 0 and up to 1.*"
+        { Start-BertNerTraining -Model x -LearningRate 1.5 -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'learning_rate'; allowed: a number greater than 0 and up to 1.*"
+        # Below the cmdlet's old floor of 1e-9 but allowed by the table: binding passes, and the next complaint is the missing data.
+        { Start-BertNerTraining -Model x -LearningRate 1e-10 -OutputPath (Join-Path $TestDrive 'lr') -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage 'No training sentences*'
+        { Start-BertNerTraining -Model x -Epochs 1001 -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'epochs'; allowed: a whole number from 1 to 1000.*"
+    }
+
+    It '-Device takes Auto, Cpu or Cuda in any case on every cmdlet that has it' {
+        foreach ($name in 'Start-BertNerTraining', 'Get-NerEntity', 'Measure-BertNerModel', 'Import-BertNerModel') {
+            $p = (Get-Command $name).Parameters.Device
+            [enum]::GetNames($p.ParameterType) | Should -Be @('Auto', 'Cpu', 'Cuda')
+        }
+        $empty = New-Item -ItemType Directory (Join-Path $TestDrive 'not-a-model')
+        # Bound (any case), so the complaint is about the folder; an unknown device fails at binding and lists the names.
+        { Import-BertNerModel $empty.FullName -Device cpu -ErrorAction Stop } | Should -Throw -ExpectedMessage '*not-a-model*'
+        { Import-BertNerModel $empty.FullName -Device Tpu -ErrorAction Stop } | Should -Throw -ExpectedMessage '*Auto*Cpu*Cuda*'
+    }
+}
+
 Describe 'Start-BertNerTraining (tiny model)' {
     BeforeAll {
         $script:tiny = New-TinyBertFolder -Path (Join-Path $TestDrive 'tiny')

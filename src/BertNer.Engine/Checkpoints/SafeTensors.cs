@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BertNer.IO;
 using static TorchSharp.torch;
 
 namespace BertNer.Checkpoints;

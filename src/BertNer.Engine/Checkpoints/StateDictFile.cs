@@ -1,5 +1,5 @@
 using System.Collections;
-using BertNer.Checkpoints.Hub;
+using BertNer.Hub;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -8,8 +8,8 @@ namespace BertNer.Checkpoints;
 /// <summary>Finds and reads a model folder's weights: model.safetensors first, else pytorch_model.bin.</summary>
 public static class StateDictFile
 {
-    public const string SafeTensorsName = "model.safetensors";
-    public const string PyTorchName = "pytorch_model.bin";
+    public const string SafeTensorsName = PretrainedFiles.SafeTensorsName;
+    public const string PyTorchName = PretrainedFiles.PyTorchName;
 
     public static string Locate(string folder)
     {

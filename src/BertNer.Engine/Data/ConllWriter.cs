@@ -1,5 +1,5 @@
 using System.Text;
-using BertNer.Checkpoints;
+using BertNer.IO;
 
 namespace BertNer.Data;
 

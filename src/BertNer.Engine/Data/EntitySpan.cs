@@ -1,4 +1,3 @@
-using BertNer.Evaluation;
 
 namespace BertNer.Data;
 

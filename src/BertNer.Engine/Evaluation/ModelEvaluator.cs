@@ -1,7 +1,7 @@
 using BertNer.Data;
+using BertNer.Features;
 using BertNer.Inference;
 using BertNer.Modeling;
-using BertNer.Training;
 
 namespace BertNer.Evaluation;
 

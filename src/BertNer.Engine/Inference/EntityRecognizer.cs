@@ -1,6 +1,6 @@
+using BertNer.Features;
 using BertNer.Modeling;
 using BertNer.Tokenization;
-using BertNer.Training;
 
 namespace BertNer.Inference;
 

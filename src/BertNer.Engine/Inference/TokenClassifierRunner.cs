@@ -1,6 +1,6 @@
+using BertNer.Features;
 using BertNer.Modeling;
 using BertNer.Runtime;
-using BertNer.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,5 @@
 using BertNer.Checkpoints;
+using BertNer.IO;
 using BertNer.Runtime;
 using BertNer.Tokenization;
 using TorchSharp;
@@ -115,7 +116,7 @@ public sealed class NerModel : IDisposable
     /// </summary>
     public static string NameOf(string folder)
     {
-        if (Checkpoints.Hub.CachedHubModel.IdOfSnapshot(folder) is { } id) return id;
+        if (Hub.CachedHubModel.IdOfSnapshot(folder) is { } id) return id;
         folder = System.IO.Path.TrimEndingDirectorySeparator(folder);
         var name = System.IO.Path.GetFileName(folder);
         if (name is "best" or "last" || name.StartsWith("epoch-", StringComparison.Ordinal))

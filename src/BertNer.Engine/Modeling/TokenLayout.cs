@@ -1,3 +1,5 @@
+using BertNer.Features;
+
 using static TorchSharp.torch;
 
 namespace BertNer.Modeling;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using BertNer.Checkpoints;
+using BertNer.IO;
 using BertNer.Modeling;
 using Google.Protobuf;
 using Onnx;

@@ -1,7 +1,7 @@
+using BertNer.Features;
 using BertNer.Inference;
 using BertNer.Modeling;
 using BertNer.Tokenization;
-using BertNer.Training;
 using Microsoft.ML.OnnxRuntime;
 
 namespace BertNer.Onnx;

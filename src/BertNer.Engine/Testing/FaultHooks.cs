@@ -10,7 +10,7 @@ namespace BertNer.Testing;
 internal static class FaultHooks
 {
     /// <summary>
-    /// Called by <see cref="Checkpoints.AtomicFile"/> at each step of a write, with the step's name and the target path:
+    /// Called by <see cref="IO.AtomicFile"/> at each step of a write, with the step's name and the target path:
     /// <c>file-data-written</c> (the temporary file holds the data, nothing is renamed yet), <c>folder-built</c> (the
     /// temporary folder is complete, not yet moved into place), <c>folder-moved-aside</c> (the old folder is at
     /// <c>.name.old</c> and the new one not yet in place). A hook may throw (an IOException for a full disk) or never return.

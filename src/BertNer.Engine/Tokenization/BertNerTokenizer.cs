@@ -125,7 +125,7 @@ public sealed class BertNerTokenizer
     {
         var target = Path.Combine(folder, "vocab.txt");
         if (!string.Equals(Path.GetFullPath(target), Path.GetFullPath(_vocabPath), StringComparison.Ordinal))
-            Checkpoints.AtomicFile.Write(target, fs => { using var src = File.OpenRead(_vocabPath); src.CopyTo(fs); });
+            IO.AtomicFile.Write(target, fs => { using var src = File.OpenRead(_vocabPath); src.CopyTo(fs); });
         Settings.Save(folder);
     }
 }

@@ -97,7 +97,7 @@ public sealed class TokenizerSettings
             ["cls_token"] = ClsToken, ["mask_token"] = MaskToken,
         };
         var opts = new JsonSerializerOptions { WriteIndented = true };
-        Checkpoints.AtomicFile.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), cfg.ToJsonString(opts));
-        Checkpoints.AtomicFile.WriteAllText(Path.Combine(folder, "special_tokens_map.json"), map.ToJsonString(opts));
+        IO.AtomicFile.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), cfg.ToJsonString(opts));
+        IO.AtomicFile.WriteAllText(Path.Combine(folder, "special_tokens_map.json"), map.ToJsonString(opts));
     }
 }

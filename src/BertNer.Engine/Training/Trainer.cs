@@ -3,6 +3,9 @@ using System.Text.Json;
 using BertNer.Checkpoints;
 using BertNer.Data;
 using BertNer.Evaluation;
+using BertNer.Features;
+using BertNer.Hub;
+using BertNer.IO;
 using BertNer.Modeling;
 using BertNer.Runtime;
 using BertNer.Testing;
@@ -239,9 +242,9 @@ public sealed class Trainer
             try // report.html is a convenience: failing to write it must never cost the run
             {
                 if (improved) bestScores = _epochEvaluation is { } ev ? (ev.Words, EntityConfusion.Count(validation!, ev.WordPredictions)) : null;
-                Reports.RunReport.Write(outDir, state.History, bestScores?.Words, bestScores?.Confusion, _o);
+                RunReport.Write(outDir, state.History, bestScores?.Words, bestScores?.Confusion, _o);
             }
-            catch (Exception e) { Warn($"Could not write {Reports.RunReport.FileName} in '{outDir}' ({e.Message}); training goes on."); }
+            catch (Exception e) { Warn($"Could not write {RunReport.FileName} in '{outDir}' ({e.Message}); training goes on."); }
             _events.EpochCompleted?.Invoke(result);
         }
         Log(stopped ? $"Run stopped after {clock.Elapsed:hh\\:mm\\:ss}; continue with -Resume." : $"Run finished in {clock.Elapsed:hh\\:mm\\:ss}; best epoch {state.BestEpoch} (F1 {state.BestF1:F4}).");
@@ -363,7 +366,7 @@ public sealed class Trainer
     private static IEnumerable<string> RunNames(string outDir)
     {
         if (!Directory.Exists(outDir)) yield break;
-        var files = new[] { ConfigFile, MetricsFile, LogFile, Reports.RunReport.FileName }.Concat(RunData.Files);
+        var files = new[] { ConfigFile, MetricsFile, LogFile, RunReport.FileName }.Concat(RunData.Files);
         foreach (var f in files)
             if (File.Exists(Path.Combine(outDir, f))) yield return Path.Combine(outDir, f);
         foreach (var d in Directory.EnumerateDirectories(outDir))

@@ -247,5 +247,17 @@ public static class TrainingConfigFile
     }
 
     public static void Save(string path, TrainingOptions o, string header) =>
-        Checkpoints.AtomicFile.WriteAllText(path, ToYaml(o, header));
+        IO.AtomicFile.WriteAllText(path, ToYaml(o, header));
+
+    /// <summary>
+    /// The options a run starts from, before parameters override single keys: the YAML file at
+    /// <paramref name="configPath"/> when given; else, for a resumed run, the configuration the run saved in
+    /// <paramref name="resumedRun"/> (a resumed run keeps its settings unless told otherwise); else the defaults.
+    /// </summary>
+    public static TrainingOptions Starting(string? configPath, string? resumedRun)
+    {
+        if (configPath != null) return Load(configPath);
+        var saved = resumedRun is null ? null : Path.Combine(resumedRun, Trainer.ConfigFile);
+        return saved != null && File.Exists(saved) ? Load(saved) : new TrainingOptions();
+    }
 }

@@ -21,7 +21,7 @@ public sealed class TrainingState
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    public void Save(string path) => Checkpoints.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    public void Save(string path) => IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
 
     public static TrainingState Load(string path)
     {

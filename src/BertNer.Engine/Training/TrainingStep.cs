@@ -1,3 +1,4 @@
+using BertNer.Features;
 using BertNer.Modeling;
 using BertNer.Runtime;
 using static TorchSharp.torch;

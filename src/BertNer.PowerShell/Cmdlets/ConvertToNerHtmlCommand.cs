@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using BertNer.Checkpoints;
+using BertNer.IO;
 using BertNer.Inference;
 using BertNer.PowerShell.Support;
 using BertNer.Reports;
@@ -9,7 +9,7 @@ namespace BertNer.PowerShell.Cmdlets;
 // Help: docs/help/ConvertTo-NerHtml.md.
 [Cmdlet(VerbsData.ConvertTo, "NerHtml", SupportsShouldProcess = true)]
 [OutputType(typeof(string), typeof(FileInfo))]
-public sealed class ConvertToNerHtmlCommand : PSCmdlet
+public sealed class ConvertToNerHtmlCommand : BertNerCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true)]
     [AllowNull]
@@ -54,7 +54,7 @@ public sealed class ConvertToNerHtmlCommand : PSCmdlet
         }
         catch (BertNerException e)
         {
-            ThrowTerminatingError(ErrorRecords.From(e));
+            Terminate(e);
             return;
         }
         if (_entities.Count == 0 && Text is null)
@@ -65,7 +65,7 @@ public sealed class ConvertToNerHtmlCommand : PSCmdlet
             return;
         }
         var full = GetUnresolvedProviderPathFromPSPath(Path);
-        OverwriteGuard.Check(this, full, Force, nameof(Path));
+        CheckOverwrite(full, Force, nameof(Path));
         if (!ShouldProcess(full, "Write entity HTML page")) return;
         try
         {

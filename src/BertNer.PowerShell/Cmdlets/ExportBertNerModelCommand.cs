@@ -8,7 +8,7 @@ namespace BertNer.PowerShell.Cmdlets;
 /// <summary>Writes a fine-tuned model as a self-contained ONNX folder (model.onnx, config.json, tokenizer files).</summary>
 [Cmdlet(VerbsData.Export, "BertNerModel", SupportsShouldProcess = true)]
 [OutputType(typeof(DirectoryInfo))]
-public sealed class ExportBertNerModelCommand : PSCmdlet
+public sealed class ExportBertNerModelCommand : BertNerCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
@@ -34,7 +34,7 @@ public sealed class ExportBertNerModelCommand : PSCmdlet
             ThrowTerminatingError(ErrorRecords.Argument(
                 "Export-BertNerModel writes one model per -Path; pipe one model, or call it once per model with its own -Path.", "Model", Model));
         var full = GetUnresolvedProviderPathFromPSPath(Path);
-        OverwriteGuard.Check(this, full, Force, nameof(Path));
+        CheckOverwrite(full, Force, nameof(Path));
         try
         {
             var model = Model is PSObject { BaseObject: NerModel m } ? m : Model as NerModel
@@ -47,7 +47,7 @@ public sealed class ExportBertNerModelCommand : PSCmdlet
         }
         catch (BertNerException e)
         {
-            ThrowTerminatingError(ErrorRecords.From(e, Model));
+            Terminate(e, Model);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -13,7 +13,7 @@ namespace BertNer.PowerShell.Cmdlets;
 /// leaves no partial file behind. An existing file is only replaced with -Force.
 /// </summary>
 [Cmdlet(VerbsData.Export, "Conll", SupportsShouldProcess = true)]
-public sealed class ExportConllCommand : PSCmdlet, IDisposable
+public sealed class ExportConllCommand : BertNerCmdlet
 {
     private ConllWriter? _writer;
 
@@ -37,7 +37,7 @@ public sealed class ExportConllCommand : PSCmdlet, IDisposable
     protected override void BeginProcessing()
     {
         var full = GetUnresolvedProviderPathFromPSPath(Path);
-        OverwriteGuard.Check(this, full, Force, nameof(Path));
+        CheckOverwrite(full, Force, nameof(Path));
         if (!ShouldProcess(full, "Write CoNLL file")) return;
         try
         {
@@ -45,7 +45,7 @@ public sealed class ExportConllCommand : PSCmdlet, IDisposable
         }
         catch (BertNerException e)
         {
-            ThrowTerminatingError(ErrorRecords.From(e));
+            Terminate(e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -68,8 +68,7 @@ public sealed class ExportConllCommand : PSCmdlet, IDisposable
                 // Drop the temporary file now: the target stays as it was.
                 writer.Dispose();
                 _writer = null;
-                ThrowTerminatingError(ErrorRecords.From(e, e.Target ?? (object)sentence));
-                return;
+                Terminate(e, e.Target ?? (object)sentence);
             }
         }
     }
@@ -83,7 +82,7 @@ public sealed class ExportConllCommand : PSCmdlet, IDisposable
         }
         catch (BertNerException e)
         {
-            ThrowTerminatingError(ErrorRecords.From(e));
+            Terminate(e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -93,8 +92,9 @@ public sealed class ExportConllCommand : PSCmdlet, IDisposable
         else WriteVerbose($"Wrote {_writer.SentencesWritten} sentences to '{_writer.Path}'.");
     }
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        _writer?.Dispose();
+        if (disposing) _writer?.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.ObjectModel;
 using System.Diagnostics;
 using System.Management.Automation;
 using BertNer.Inference;
@@ -13,7 +12,7 @@ namespace BertNer.PowerShell.Cmdlets;
 [Cmdlet(VerbsCommon.Get, "NerEntity", DefaultParameterSetName = TextSet)]
 [Alias("Get-NerEntities")]
 [OutputType(typeof(NerEntity))]
-public sealed class GetNerEntityCommand : PSCmdlet
+public sealed class GetNerEntityCommand : BertNerCmdlet
 {
     private const string TextSet = "Text";
     private const string PathSet = "Path";
@@ -57,8 +56,7 @@ public sealed class GetNerEntityCommand : PSCmdlet
     public int BatchSize { get; set; } = 32;
 
     [Parameter]
-    [ValidateSet("Auto", "Cpu", "Cuda")]
-    public string Device { get; set; } = "Auto";
+    public Device Device { get; set; } = Device.Auto;
 
     [Parameter]
     [ValidateRange(0.0, 1.0)]
@@ -80,8 +78,6 @@ public sealed class GetNerEntityCommand : PSCmdlet
     private readonly Stopwatch _clock = new();
     private readonly Stopwatch _sinceProgress = new();
     private bool _wroteProgress;
-    // StopProcessing (Ctrl+C) cancels the window of texts being tagged, between batches of model windows.
-    private readonly CancellationTokenSource _stop = new();
 
     private readonly record struct PendingText(string? Text, object? Id, string? SourceFile);
 
@@ -92,7 +88,7 @@ public sealed class GetNerEntityCommand : PSCmdlet
     {
         try
         {
-            _model = ModelResolver.ResolveClassifier(this, Model, Device, Backend, _stop.Token);
+            _model = ModelResolver.ResolveClassifier(this, Model, Device.ToString(), Backend, StopToken);
             _recognizer = new EntityRecognizer(_model, new RecognizerOptions { Aggregation = AggregationStrategy, BatchSize = BatchSize, MinimumScore = MinimumScore });
             var types = _model.Labels.Select(l => l.Length > 2 && l[1] == '-' ? l[2..] : l).Where(l => l != "O").Distinct();
             WriteVerbose($"Model {_model.Name} ({string.Join(", ", types)}) on {_model.DeviceName} with {_model.Backend}{(_model.SourcePath is { } p ? $" from {p}" : "")}; " +
@@ -100,9 +96,9 @@ public sealed class GetNerEntityCommand : PSCmdlet
         }
         catch (BertNerException e)
         {
-            ThrowTerminatingError(ErrorRecords.From(e, Model));
+            Terminate(e, Model);
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (StopRequested)
         {
             throw new PipelineStoppedException();
         }
@@ -145,8 +141,6 @@ public sealed class GetNerEntityCommand : PSCmdlet
         if (_wroteProgress) WriteProgress(new ProgressRecord(ProgressId, Activity, "Done") { RecordType = ProgressRecordType.Completed });
     }
 
-    protected override void StopProcessing() => _stop.Cancel();
-
     private void Add(PendingText text)
     {
         _pending.Add(text);
@@ -166,18 +160,18 @@ public sealed class GetNerEntityCommand : PSCmdlet
         List<NerEntity> entities;
         try
         {
-            // On a worker, so that StopProcessing's cancel reaches the engine between batches while this thread
-            // writes its progress: one long text is many windows and may run for minutes.
-            entities = BackgroundWork.Run<List<NerEntity>, (int Done, int Total)>(
+            // On a worker, so that Ctrl+C reaches the engine between batches while this thread writes its
+            // progress: one long text is many windows and may run for minutes.
+            entities = RunOffPipeline<List<NerEntity>, (int Done, int Total)>(
                 (progress, ct) => _recognizer!.Recognize(texts, _nextIndex, ct, (done, total) => progress.Report((done, total))),
-                p => { windows = p.Total; ShowProgress(p.Done, p.Total); }, _stop.Token);
+                p => { windows = p.Total; ShowProgress(p.Done, p.Total); });
         }
         catch (BertNerException e)
         {
-            ThrowTerminatingError(ErrorRecords.From(e, Model));
+            Terminate(e, Model);
             return;
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (StopRequested)
         {
             throw new PipelineStoppedException();
         }
@@ -222,36 +216,11 @@ public sealed class GetNerEntityCommand : PSCmdlet
 
     private List<string> ResolveFiles()
     {
-        var files = new List<string>();
-        if (ParameterSetName == LiteralPathSet)
-        {
-            foreach (var p in LiteralPath)
-            {
-                var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p, out var provider, out _);
-                if (Check(full, p, provider, nameof(LiteralPath))) files.Add(full);
-            }
-            return files;
-        }
-        foreach (var p in Path)
-        {
-            Collection<string> resolved;
-            ProviderInfo provider;
-            try
-            {
-                resolved = GetResolvedProviderPathFromPSPath(p, out provider);
-            }
-            catch (ItemNotFoundException)
-            {
-                WriteError(NotFound($"Cannot find the file '{SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)}'.", p));
-                continue;
-            }
-            var wildcard = WildcardPattern.ContainsWildcardCharacters(p);
-            if (resolved.Count == 0 && wildcard) WriteError(NotFound($"No file matches '{p}'.", p));
-            // A wildcard may match sub-folders too; only the files are meant.
-            foreach (var full in resolved)
-                if (!(wildcard && Directory.Exists(full)) && Check(full, p, provider, nameof(Path))) files.Add(full);
-        }
-        return files;
+        // One path at a time, so its errors come in the order the paths were given.
+        var (files, parameter) = ParameterSetName == LiteralPathSet
+            ? (LiteralPath.SelectMany(p => InputFiles.Literal(this, [p])), nameof(LiteralPath))
+            : (Path.SelectMany(p => InputFiles.Expand(this, [p], "file")), nameof(Path));
+        return files.Where(f => Check(f.FullPath, f.Given, f.Provider, parameter)).Select(f => f.FullPath).ToList();
     }
 
     /// <summary>True for a file on a file system drive; otherwise writes why it is not read.</summary>
@@ -262,12 +231,9 @@ public sealed class GetNerEntityCommand : PSCmdlet
         else if (Directory.Exists(full))
             WriteError(ErrorRecords.Argument($"'{full}' is a folder, not a text file. Tag the files in it: Get-ChildItem '{full}' -File | Get-NerEntity ...", parameter, given));
         else if (!File.Exists(full))
-            WriteError(NotFound($"Cannot find the file '{full}'.", given));
+            WriteError(InputFiles.NotFound($"Cannot find the file '{full}'.", given));
         else
             return true;
         return false;
     }
-
-    private static ErrorRecord NotFound(string message, string target) =>
-        new(new ItemNotFoundException(message), "BertNer.ObjectNotFound", ErrorCategory.ObjectNotFound, target);
 }

@@ -9,7 +9,7 @@ namespace BertNer.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsData.Import, "BertNerModel")]
 [OutputType(typeof(NerModel))]
-public sealed class ImportBertNerModelCommand : PSCmdlet
+public sealed class ImportBertNerModelCommand : BertNerCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "Model")]
@@ -22,25 +22,20 @@ public sealed class ImportBertNerModelCommand : PSCmdlet
     public string[]? Labels { get; set; }
 
     [Parameter]
-    [ValidateSet("Auto", "Cpu", "Cuda")]
-    public string Device { get; set; } = "Auto";
-
-    private readonly CancellationTokenSource _stop = new();
-
-    protected override void StopProcessing() => _stop.Cancel();
+    public Device Device { get; set; } = Device.Auto;
 
     protected override void ProcessRecord()
     {
         try
         {
-            var folder = ModelResolver.Resolve(this, Path, _stop.Token);
-            var model = NerModel.Load(folder, Labels, Device);
+            var folder = ModelResolver.Resolve(this, Path, StopToken);
+            var model = NerModel.Load(folder, Labels, Device.ToString());
             foreach (var w in model.Warnings) WriteWarning(w);
             WriteObject(model);
         }
         catch (BertNerException e)
         {
-            WriteError(ErrorRecords.From(e, Path));
+            Report(e, Path);
         }
         catch (OperationCanceledException)
         {

@@ -1,4 +1,3 @@
-using System.Collections.ObjectModel;
 using System.Management.Automation;
 using BertNer.Data;
 using BertNer.PowerShell.Support;
@@ -21,7 +20,7 @@ namespace BertNer.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsData.Import, "Conll", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(NerSentence))]
-public sealed class ImportConllCommand : PSCmdlet
+public sealed class ImportConllCommand : BertNerCmdlet
 {
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
@@ -113,44 +112,21 @@ public sealed class ImportConllCommand : PSCmdlet
 
     private List<string> ResolveFiles()
     {
-        var files = new List<string>();
         if (ParameterSetName == LiteralPathSet)
         {
-            foreach (var p in LiteralPath)
+            var files = new List<string>();
+            foreach (var f in LiteralPath.SelectMany(p => InputFiles.Literal(this, [p])))
             {
-                var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
-                if (File.Exists(full) || Directory.Exists(full)) files.Add(full); // the reader explains a folder
-                else WriteError(NotFound($"Cannot find the CoNLL file '{full}'.", p));
+                if (File.Exists(f.FullPath) || Directory.Exists(f.FullPath)) files.Add(f.FullPath); // the reader explains a folder
+                else WriteError(InputFiles.NotFound($"Cannot find the CoNLL file '{f.FullPath}'.", f.Given));
             }
             return files;
         }
-        foreach (var p in Path)
+        return InputFiles.Expand(this, Path, "CoNLL file", (p, provider) =>
         {
-            Collection<string> resolved;
-            ProviderInfo provider;
-            try
-            {
-                resolved = GetResolvedProviderPathFromPSPath(p, out provider);
-            }
-            catch (ItemNotFoundException)
-            {
-                WriteError(NotFound($"Cannot find the CoNLL file '{SessionState.Path.GetUnresolvedProviderPathFromPSPath(p)}'.", p));
-                continue;
-            }
-            if (provider.Name != "FileSystem")
-            {
-                WriteError(ErrorRecords.Argument($"'{p}' is on the {provider.Name} drive; CoNLL files must be on a file system drive.", nameof(Path), p));
-                continue;
-            }
-            var wildcard = WildcardPattern.ContainsWildcardCharacters(p);
-            if (resolved.Count == 0 && wildcard)
-                WriteError(NotFound($"No file matches '{p}'.", p));
-            // A wildcard may match sub-folders too; only the files in it are meant.
-            files.AddRange(wildcard ? resolved.Where(f => !Directory.Exists(f)) : resolved);
-        }
-        return files;
+            if (provider.Name == "FileSystem") return true;
+            WriteError(ErrorRecords.Argument($"'{p}' is on the {provider.Name} drive; CoNLL files must be on a file system drive.", nameof(Path), p));
+            return false;
+        }).Select(f => f.FullPath).ToList();
     }
-
-    private static ErrorRecord NotFound(string message, string target) =>
-        new(new ItemNotFoundException(message), "BertNer.ObjectNotFound", ErrorCategory.ObjectNotFound, target);
 }

@@ -12,7 +12,7 @@ namespace BertNer.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Measure, "BertNerModel", DefaultParameterSetName = "Pipeline")]
 [OutputType(typeof(NerEvaluation))]
-public sealed class MeasureBertNerModelCommand : PSCmdlet
+public sealed class MeasureBertNerModelCommand : BertNerCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
@@ -38,8 +38,8 @@ public sealed class MeasureBertNerModelCommand : PSCmdlet
     [Parameter, ValidateRange(1, 4096)]
     public int BatchSize { get; set; } = 32;
 
-    [Parameter, ValidateSet("Auto", "Cpu", "Cuda")]
-    public string Device { get; set; } = "Auto";
+    [Parameter]
+    public Device Device { get; set; } = Device.Auto;
 
     /// <summary>The runtime: Auto (ONNX Runtime for an exported folder, libtorch otherwise), Torch or Onnx.</summary>
     [Parameter]
@@ -58,12 +58,12 @@ public sealed class MeasureBertNerModelCommand : PSCmdlet
         {
             // Refuse before the evaluation, not after minutes of it.
             var predictionsPath = PredictionsPath is null ? null : GetUnresolvedProviderPathFromPSPath(PredictionsPath);
-            if (predictionsPath != null) OverwriteGuard.Check(this, predictionsPath, Force, nameof(PredictionsPath));
+            if (predictionsPath != null) CheckOverwrite(predictionsPath, Force, nameof(PredictionsPath));
             if (ParameterSetName == "Path") _sentences.AddRange(ConllFiles.Read(this, Path));
             if (_sentences.Count == 0)
                 ThrowTerminatingError(ErrorRecords.Argument("No sentences to evaluate: pipe NerSentence objects (Import-Conll valid.txt | Measure-BertNerModel ...) or use -Path.", "InputObject", null));
-            var model = ModelResolver.ResolveClassifier(this, Model, Device, Backend);
-            var pump = new WorkerPump();
+            var model = ModelResolver.ResolveClassifier(this, Model, Device.ToString(), Backend, StopToken);
+            var pump = NewPump();
             ModelEvaluation result;
             try
             {
@@ -80,7 +80,7 @@ public sealed class MeasureBertNerModelCommand : PSCmdlet
         }
         catch (BertNerException e)
         {
-            ThrowTerminatingError(ErrorRecords.From(e, Model));
+            Terminate(e, Model);
         }
         catch (OperationCanceledException)
         {
@@ -106,7 +106,7 @@ public sealed class MeasureBertNerModelCommand : PSCmdlet
         catch (BertNerException e)
         {
             // The file or the sentence at fault, not the model.
-            ThrowTerminatingError(ErrorRecords.From(e, e.Target ?? path));
+            Terminate(e, e.Target ?? path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using BertNer.Data;
+using BertNer.PowerShell.Support;
 
 namespace BertNer.PowerShell.Cmdlets;
 
@@ -12,7 +13,7 @@ namespace BertNer.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Measure, "Conll")]
 [OutputType(typeof(DatasetSummary))]
-public sealed class MeasureConllCommand : PSCmdlet
+public sealed class MeasureConllCommand : BertNerCmdlet
 {
     private readonly DatasetSummary _summary = new();
 

@@ -9,7 +9,7 @@ namespace BertNer.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "BertNerTrainingConfig", SupportsShouldProcess = true)]
 [OutputType(typeof(FileInfo))]
-public sealed class NewBertNerTrainingConfigCommand : PSCmdlet
+public sealed class NewBertNerTrainingConfigCommand : BertNerCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -30,7 +30,7 @@ public sealed class NewBertNerTrainingConfigCommand : PSCmdlet
     protected override void EndProcessing()
     {
         var path = GetUnresolvedProviderPathFromPSPath(Path);
-        OverwriteGuard.Check(this, path, Force, nameof(Path));
+        CheckOverwrite(path, Force, nameof(Path));
         var o = new TrainingOptions { Model = Model, TrainPath = TrainPath, ValidationPath = ValidationPath };
         if (OutputPath != null) o.OutputPath = OutputPath;
         if (!ShouldProcess(path, "Write training config")) return;

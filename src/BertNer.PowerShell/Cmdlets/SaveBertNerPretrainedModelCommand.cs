@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using BertNer.Checkpoints.Hub;
+using BertNer.Hub;
 using BertNer.PowerShell.Support;
 
 namespace BertNer.PowerShell.Cmdlets;
@@ -11,10 +11,9 @@ namespace BertNer.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsData.Save, "BertNerPretrainedModel", SupportsShouldProcess = true)]
 [OutputType(typeof(HubSnapshot))]
-public sealed class SaveBertNerPretrainedModelCommand : PSCmdlet, IDisposable
+public sealed class SaveBertNerPretrainedModelCommand : BertNerCmdlet
 {
     private const int ActivityId = 41;
-    private readonly CancellationTokenSource _stop = new();
 
     /// <summary>Model ids such as 'bert-base-cased' or 'dslim/bert-base-NER@main'.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -41,7 +40,7 @@ public sealed class SaveBertNerPretrainedModelCommand : PSCmdlet, IDisposable
     {
         HubModelId id;
         try { id = HubModelId.Parse(name); }
-        catch (BertNerException e) { WriteError(ErrorRecords.From(e, name)); return; }
+        catch (BertNerException e) { Report(e, name); return; }
 
         var options = new HubOptions();
         if (MyInvocation.BoundParameters.ContainsKey(nameof(Offline))) options.Offline = Offline.IsPresent;
@@ -56,10 +55,9 @@ public sealed class SaveBertNerPretrainedModelCommand : PSCmdlet, IDisposable
         bool showedProgress = false;
         try
         {
-            var snapshot = BackgroundWork.Run<HubSnapshot, HubDownloadProgress>(
+            var snapshot = RunOffPipeline<HubSnapshot, HubDownloadProgress>(
                 (progress, ct) => new HubSnapshotResolver(options).ResolveAsync(id, progress, ct).GetAwaiter().GetResult(),
-                p => { WriteProgress(HubProgressRecords.From(p, ActivityId)); showedProgress = true; },
-                _stop.Token);
+                p => { WriteProgress(HubProgressRecords.From(p, ActivityId)); showedProgress = true; });
             if (showedProgress) WriteProgress(HubProgressRecords.Completed(id.ToString(), ActivityId));
             foreach (var warning in snapshot.Warnings) WriteWarning(warning);
             WriteVerbose($"{snapshot}: {snapshot.Files.Count} files, {HubProgressRecords.Bytes(snapshot.Bytes)}, {HubProgressRecords.Bytes(snapshot.DownloadedBytes)} downloaded now.");
@@ -67,15 +65,11 @@ public sealed class SaveBertNerPretrainedModelCommand : PSCmdlet, IDisposable
         }
         catch (BertNerException e)
         {
-            WriteError(ErrorRecords.From(e, name));
+            Report(e, name);
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (StopRequested)
         {
             throw new PipelineStoppedException();
         }
     }
-
-    protected override void StopProcessing() => _stop.Cancel();
-
-    public void Dispose() => _stop.Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Management.Automation;
 using BertNer.Data;
+using BertNer.Features;
 using BertNer.PowerShell.Support;
 using BertNer.Training;
 
@@ -11,7 +12,7 @@ namespace BertNer.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "BertNerTraining", SupportsShouldProcess = true)]
 [OutputType(typeof(NerTrainingRun))]
-public sealed class StartBertNerTrainingCommand : PSCmdlet
+public sealed class StartBertNerTrainingCommand : BertNerCmdlet
 {
     [Parameter(ValueFromPipeline = true)]
     public NerSentence? InputObject { get; set; }
@@ -25,12 +26,12 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
     [Parameter] public string? ValidationPath { get; set; }
     [Parameter] public NerSentence[]? ValidationSet { get; set; }
     [Parameter] public string? OutputPath { get; set; }
-    [Parameter, ValidateRange(1, 1000)] public int Epochs { get; set; }
-    [Parameter, ValidateRange(1e-9, 1.0)] public double LearningRate { get; set; }
-    [Parameter, ValidateRange(1, 4096)] public int BatchSize { get; set; }
-    [Parameter, ValidateRange(0, int.MaxValue)] public int Seed { get; set; }
-    [Parameter, ValidateRange(0, int.MaxValue)] public int MaxSteps { get; set; }
-    [Parameter, ValidateSet("Auto", "Cpu", "Cuda")] public string? Device { get; set; }
+    [Parameter, TrainingOptionRange("epochs")] public int Epochs { get; set; }
+    [Parameter, TrainingOptionRange("learning_rate")] public double LearningRate { get; set; }
+    [Parameter, TrainingOptionRange("batch_size")] public int BatchSize { get; set; }
+    [Parameter, TrainingOptionRange("seed")] public int Seed { get; set; }
+    [Parameter, TrainingOptionRange("max_steps")] public int MaxSteps { get; set; }
+    [Parameter] public Device Device { get; set; }
     [Parameter] public SwitchParameter GroupByLength { get; set; }
     /// <summary>Continue the run in -OutputPath from its last checkpoint.</summary>
     [Parameter] public SwitchParameter Resume { get; set; }
@@ -68,7 +69,7 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
         }
         catch (BertNerException e)
         {
-            ThrowTerminatingError(ErrorRecords.From(e));
+            Terminate(e);
             return;
         }
         if (_train.Count == 0)
@@ -81,8 +82,7 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
         WriteVerbose($"{_train.Count} training sentences, {validation?.Count ?? 0} validation sentences; output in {options.OutputPath}");
         if (!ShouldProcess(WhatIfText(options, validation, replace), $"Train in '{options.OutputPath}'?", "Start-BertNerTraining")) return;
 
-        var pump = new WorkerPump();
-        _stop = pump.Cancel;
+        var pump = NewPump();
         int shownHeader = 0;
         var events = new TrainerEvents
         {
@@ -105,7 +105,7 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
         }
         catch (BertNerException e)
         {
-            ThrowTerminatingError(ErrorRecords.From(e));
+            Terminate(e);
         }
         catch (PipelineStoppedException) when (run is { Stopped: true })
         {
@@ -163,19 +163,11 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
     }
 
 
-    protected override void StopProcessing() => _stop?.Invoke();
-
-    private Action? _stop;
-
     private TrainingOptions ResolveOptions()
     {
-        var o = ConfigPath != null ? TrainingConfigFile.Load(GetUnresolvedProviderPathFromPSPath(ConfigPath)) : new TrainingOptions();
-        if (Resume && ConfigPath == null && OutputPath != null)
-        {
-            // A resumed run keeps its saved configuration unless parameters say otherwise.
-            var saved = Path.Combine(GetUnresolvedProviderPathFromPSPath(OutputPath), Trainer.ConfigFile);
-            if (File.Exists(saved)) o = TrainingConfigFile.Load(saved);
-        }
+        var o = TrainingConfigFile.Starting(
+            ConfigPath is null ? null : GetUnresolvedProviderPathFromPSPath(ConfigPath),
+            Resume && OutputPath != null ? GetUnresolvedProviderPathFromPSPath(OutputPath) : null);
         var bound = MyInvocation.BoundParameters;
         if (Model != null) o.Model = Model is PSObject { BaseObject: string } or string ? Model.ToString() : ModelResolver.Resolve(this, Model);
         if (bound.ContainsKey(nameof(ValidationPath))) o.ValidationPath = GetUnresolvedProviderPathFromPSPath(ValidationPath!);
@@ -186,7 +178,7 @@ public sealed class StartBertNerTrainingCommand : PSCmdlet
         if (bound.ContainsKey(nameof(BatchSize))) o.BatchSize = BatchSize;
         if (bound.ContainsKey(nameof(Seed))) o.Seed = Seed;
         if (bound.ContainsKey(nameof(MaxSteps))) o.MaxSteps = MaxSteps;
-        if (bound.ContainsKey(nameof(Device))) o.Device = Device!;
+        if (bound.ContainsKey(nameof(Device))) o.Device = Device.ToString();
         if (bound.ContainsKey(nameof(GroupByLength))) o.GroupByLength = GroupByLength.IsPresent;
         o.Validate("parameters");
         return o;

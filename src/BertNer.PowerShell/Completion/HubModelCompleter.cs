@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using BertNer.Checkpoints.Hub;
+using BertNer.Hub;
 
 namespace BertNer.PowerShell.Completion;
 

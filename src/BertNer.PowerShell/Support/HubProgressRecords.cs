@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Management.Automation;
-using BertNer.Checkpoints.Hub;
+using BertNer.Hub;
 
 namespace BertNer.PowerShell.Support;
 

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using BertNer.Checkpoints;
+using BertNer.Hub;
 using BertNer.Modeling;
 using BertNer.Training;
 
@@ -39,7 +39,7 @@ internal static class ModelResolver
             case DirectoryInfo d: return d.FullName;
             case string s:
                 var baseDir = cmdlet.SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-                var location = BackgroundWork.Run<ModelLocation, Checkpoints.Hub.HubDownloadProgress>(
+                var location = BackgroundWork.Run<ModelLocation, Hub.HubDownloadProgress>(
                     (progress, token) => ModelLocator.Locate(s, null, progress, token, baseDir),
                     p => cmdlet.WriteProgress(HubProgressRecords.From(p, 41)), ct);
                 foreach (var w in location.Warnings) cmdlet.WriteWarning(w);

@@ -1,5 +1,5 @@
+using BertNer.Hub;
 using BertNer.Modeling;
-using BertNer.Checkpoints.Hub;
 using BertNer.Tests.Support;
 
 namespace BertNer.Tests.Hub;

@@ -1,5 +1,4 @@
-using BertNer.Checkpoints;
-using BertNer.Checkpoints.Hub;
+using BertNer.Hub;
 using BertNer.Modeling;
 using BertNer.Tests.Support;
 

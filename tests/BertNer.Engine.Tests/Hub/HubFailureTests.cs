@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using BertNer.Checkpoints.Hub;
+using BertNer.Hub;
 using BertNer.Tests.Support;
 
 namespace BertNer.Tests.Hub;

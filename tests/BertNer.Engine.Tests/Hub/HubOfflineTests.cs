@@ -1,4 +1,4 @@
-using BertNer.Checkpoints.Hub;
+using BertNer.Hub;
 using BertNer.Modeling;
 using BertNer.Tests.Support;
 

@@ -1,10 +1,10 @@
 using BertNer.Data;
+using BertNer.Features;
 using BertNer.Inference;
 using BertNer.Modeling;
 using BertNer.Onnx;
 using BertNer.Tests.Modeling;
 using BertNer.Tests.Support;
-using BertNer.Training;
 
 namespace BertNer.Tests.Onnx;
 

@@ -1,4 +1,4 @@
-using BertNer.Checkpoints;
+using BertNer.IO;
 using BertNer.Testing;
 using BertNer.Tests.Support;
 using BertNer.Tokenization;

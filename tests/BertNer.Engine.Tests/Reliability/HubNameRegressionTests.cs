@@ -1,4 +1,4 @@
-using BertNer.Checkpoints.Hub;
+using BertNer.Hub;
 
 namespace BertNer.Tests.Reliability;
 

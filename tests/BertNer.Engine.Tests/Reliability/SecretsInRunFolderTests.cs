@@ -1,5 +1,5 @@
 using System.Text;
-using BertNer.Checkpoints;
+using BertNer.Hub;
 using BertNer.Tests.Support;
 using BertNer.Training;
 

@@ -1,4 +1,3 @@
-using BertNer.Checkpoints;
 using BertNer.Modeling;
 using BertNer.Testing;
 using BertNer.Tests.Support;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using BertNer.Checkpoints;
-using BertNer.Checkpoints.Hub;
+using BertNer.Hub;
 
 namespace BertNer.Tests.Support;
 

@@ -1,4 +1,3 @@
-using BertNer.Reports;
 using BertNer.Tests.Support;
 using BertNer.Training;
 

@@ -85,4 +85,19 @@ public class TrainingConfigFileTests
         Assert.Contains("is a folder", e2.Message);
         Assert.DoesNotContain($"-Path '{dir["empty"]}'", e2.Message);
     }
+
+    [Fact]
+    public void A_resumed_run_starts_from_its_saved_config_unless_a_config_file_is_given()
+    {
+        using var dir = new TempDir();
+        var run = Directory.CreateDirectory(dir["run"]).FullName;
+        TrainingConfigFile.Save(Path.Combine(run, Trainer.ConfigFile), new TrainingOptions { Model = "saved", Epochs = 7 }, "test");
+        TrainingConfigFile.Save(dir["other.yaml"], new TrainingOptions { Model = "given", Epochs = 5 }, "test");
+
+        Assert.Equal(7, TrainingConfigFile.Starting(null, run).Epochs);
+        Assert.Equal("saved", TrainingConfigFile.Starting(null, run).Model);
+        Assert.Equal(5, TrainingConfigFile.Starting(dir["other.yaml"], run).Epochs);
+        Assert.Equal(new TrainingOptions().Epochs, TrainingConfigFile.Starting(null, null).Epochs);
+        Assert.Equal(new TrainingOptions().Epochs, TrainingConfigFile.Starting(null, dir["no-run-here"]).Epochs);
+    }
 }
