@@ -240,12 +240,12 @@ public static class RuntimeInstaller
     private static Action<long, long?> Throttled(Action<long, long?> report)
     {
         var clock = Stopwatch.StartNew();
-        var last = TimeSpan.MinValue;
+        long last = -1000;
         return (done, total) =>
         {
-            if (total is long t && done >= t || clock.Elapsed - last >= TimeSpan.FromMilliseconds(100))
+            if (total is long t && done >= t || clock.ElapsedMilliseconds - last >= 100)
             {
-                last = clock.Elapsed;
+                last = clock.ElapsedMilliseconds;
                 report(done, total);
             }
         };

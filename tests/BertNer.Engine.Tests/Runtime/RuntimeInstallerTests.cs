@@ -185,7 +185,6 @@ public sealed class RuntimeInstallerTests : IDisposable
         }
         Assert.False(Directory.Exists(Target(spec)));
         Assert.Single(Directory.EnumerateDirectories(Root, "*.tmp")); // the dead install's temporary folder, never loaded
-        Assert.Null(RuntimeLocator.Find(spec));
 
         var runtime = await Install(spec, _feed.IndexUrl);
         Assert.NotNull(RuntimeLocator.CheckInstalled(spec, runtime.Path, hashAll: true, out _));
