@@ -23,6 +23,9 @@
         'Save-BertNerPretrainedModel'
         'ConvertTo-NerHtml'
         'Export-BertNerModel'
+        'Install-BertNerRuntime'
+        'Get-BertNerRuntime'
+        'Save-BertNerRuntime'
     )
     AliasesToExport      = @('Get-NerEntities')
     FunctionsToExport    = @()

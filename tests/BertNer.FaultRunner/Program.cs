@@ -9,6 +9,7 @@ using BertNer.Testing;
 using BertNer.Training;
 using static TorchSharp.torch;
 
+if (RuntimeChild.Handles(args)) return RuntimeChild.Run(args);
 var a = Arguments.Parse(args);
 if (a is null)
 {

@@ -103,7 +103,8 @@ Describe 'The ONNX Runtime backend (Get-NerEntity, Measure-BertNerModel)' {
         # Every native library but ONNX Runtime's (libtorch, its OpenMP, TorchSharp's glue); managed TorchSharp.dll stays.
         Get-ChildItem $copy -Recurse -File | Where-Object { $_.Name -match '^lib.*\.(so(\.\d+)*|dylib)$' -and $_.Name -notmatch 'onnxruntime' } | Remove-Item
         Get-ChildItem $copy -Recurse -Filter 'libtorch_cpu*' | Should -BeNullOrEmpty
-        $script = "Import-Module '$copy/BertNer.psd1'; " +
+        # Installing libtorch on first use is off: this copy is meant to stay without it (and nothing lands in the user's runtime folder).
+        $script = "`$env:BERTNER_RUNTIME_AUTOINSTALL = '0'; Import-Module '$copy/BertNer.psd1'; " +
             "Get-NerEntity -Text 'john smith visited paris .' -Model '$export' | ForEach-Object { `$_.Type + ' ' + `$_.Text }; " +
             "try { Get-NerEntity -Text 'x' -Model '$best' -ErrorAction Stop } catch { 'torch: ' + `$_.Exception.Message }"
         $out = & $env:BERTNER_PWSH -NoProfile -NonInteractive -Command $script 2>&1 | Out-String

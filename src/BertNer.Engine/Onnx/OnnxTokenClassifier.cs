@@ -46,6 +46,8 @@ public sealed class OnnxTokenClassifier : ITokenClassifier, IDisposable
             throw new BertNerException(BertNerErrorKind.InvalidData,
                 $"'{Path.Combine(full, "config.json")}' has no id2label: the ONNX model's labels are unknown. Export the model again with Export-BertNerModel.", full);
         var tokenizer = BertNerTokenizer.FromFolder(full);
+        // ONNX Runtime's natives are found (or installed) and loaded by full path before its first call.
+        Runtime.NativeRuntime.Ensure(Runtime.RuntimeKind.Onnx);
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads ?? Environment.ProcessorCount };
         InferenceSession session;
         try

@@ -19,38 +19,44 @@ public static class TorchRuntime
         {
             if (_ready) return;
             GlibcAllocator.Tune();
+            // Find (or install) libtorch and load it by full path before TorchSharp's first call, which would
+            // otherwise search on its own and copy natives next to TorchSharp.dll.
+            LocatedRuntime? runtime = null;
             try
             {
+                runtime = NativeRuntime.Ensure(RuntimeKind.Torch);
                 torch.InitializeDeviceType(DeviceType.CPU);
                 torch.set_num_threads(Environment.ProcessorCount);
             }
-            catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or BadImageFormatException)
+            catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or BadImageFormatException or EntryPointNotFoundException)
             {
-                throw new BertNerException(BertNerErrorKind.NotInstalled, DescribeLoadFailure(e), typeof(torch).Assembly.Location, e);
+                runtime ??= NativeRuntime.TryFind(RuntimeKind.Torch);
+                throw new BertNerException(BertNerErrorKind.NotInstalled, DescribeLoadFailure(e, runtime), runtime?.Path ?? typeof(torch).Assembly.Location, e);
             }
             _ready = true;
         }
     }
 
-    private static string DescribeLoadFailure(Exception e)
+    private static string DescribeLoadFailure(Exception e, LocatedRuntime? runtime)
     {
-        var folder = Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? ".";
+        var folder = runtime?.Path ?? Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? ".";
         // TorchSharp's own message hides the loader's reason; asking the loader directly reveals it.
-        var all = string.Join(" | ", Flatten(e).Select(x => x.Message).Append(ProbeNative(folder)).Where(m => m.Length > 0));
+        var all = string.Join(" | ", Flatten(e).Select(x => x.Message).Append(ProbeNative(runtime, folder)).Where(m => m.Length > 0));
+        if (RuntimePlatform.Current.IsWindows) return RuntimeMessages.WindowsLoadFailure(folder, all);
         var why = all.Contains("GLIBCXX", StringComparison.Ordinal)
             ? "the system's libstdc++ is older than the one libtorch was built against (GLIBCXX_3.4.32 missing). "
-              + "Rebuild the module with ./build.ps1, which patches the staged libLibTorchSharp.so for this system, "
+              + (runtime?.Location == RuntimeLocation.RuntimeFolder
+                  ? "Reinstall the runtime with Install-BertNerRuntime -Force, which patches libLibTorchSharp.so for this system, "
+                  : "Rebuild the module with ./build.ps1, which patches the staged libLibTorchSharp.so for this system, ")
               + "or install a newer libstdc++ (GCC 13 or later)."
-            : "the native libtorch libraries could not be loaded. They must sit next to TorchSharp.dll in "
-              + $"'{folder}'. Rebuild the module with ./build.ps1 (and -Backend Cpu|CudaLinux|CudaWindows matching this machine).";
+            : $"the native libtorch libraries in '{folder}' could not be loaded. Reinstall them with Install-BertNerRuntime -Force "
+              + "(or, in a developer build, rebuild with ./build.ps1 and the -Backend matching this machine).";
         return $"TorchSharp could not start: {why} Native loader said: {all}";
     }
 
-    private static string ProbeNative(string folder)
+    private static string ProbeNative(LocatedRuntime? runtime, string folder)
     {
-        var name = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "LibTorchSharp.dll"
-            : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "libLibTorchSharp.dylib" : "libLibTorchSharp.so";
-        var path = Path.Combine(folder, name);
+        var path = runtime?.Resolve("LibTorchSharp") ?? Path.Combine(folder, RuntimePlatform.Current.LibraryFileNames("LibTorchSharp").First());
         if (!File.Exists(path)) return $"{path} does not exist";
         try { NativeLibrary.Free(NativeLibrary.Load(path)); return ""; }
         catch (Exception x) { return x.Message; }
@@ -72,7 +78,7 @@ public static class TorchRuntime
             case "cuda":
                 if (!torch.cuda.is_available())
                     throw new BertNerException(BertNerErrorKind.ResourceUnavailable,
-                        "Device 'Cuda' was asked for but libtorch reports no CUDA device. Build with -Backend CudaLinux or CudaWindows on a machine with an NVIDIA GPU, or use -Device Cpu.",
+                        "Device 'Cuda' was asked for but libtorch reports no CUDA device. Install the CUDA runtime (Install-BertNerRuntime -Backend Cuda) on a machine with an NVIDIA GPU, or use -Device Cpu.",
                         "Device");
                 return torch.CUDA;
             default:
