@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Xml.Linq;
-using BertNer.Checkpoints;
-using BertNer.Checkpoints.Hub;
+using BertNer.IO;
+using BertNer.Hub;
 using BertNer.Testing;
 
 namespace BertNer.Runtime;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using BertNer.Checkpoints;
+using BertNer.IO;
 
 namespace BertNer.Runtime;
 
