@@ -8,8 +8,10 @@
     Description          = 'Fine-tune BERT for named-entity recognition and tag text, with typed objects on the pipeline (TorchSharp engine).'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
-    # Loaded at import so scripts can use the engine's and TorchSharp's types ([TorchSharp.torch]) directly.
-    RequiredAssemblies   = @('TorchSharp.dll', 'BertNer.Engine.dll')
+    # The loader comes first: it sets up BertNer's own load context, from which the engine and its dependencies load
+    # (lib/). They must never be listed here (RequiredAssemblies, NestedModules): that would load them into
+    # PowerShell's default context, where another module's YamlDotNet can clash with ours (docs/design.md).
+    NestedModules        = @('BertNer.Loader.dll')
     FormatsToProcess     = @('BertNer.Format.ps1xml')
     CmdletsToExport      = @(
         'Import-BertNerModel'
@@ -32,7 +34,15 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('NER', 'BERT', 'NLP', 'TorchSharp', 'MachineLearning')
+            Tags         = @('NER', 'BERT', 'NLP', 'TorchSharp', 'MachineLearning', 'NamedEntityRecognition', 'CoNLL', 'ONNX',
+                'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            ReleaseNotes = @'
+0.1.0: first package. Fine-tune BERT for NER from CoNLL files or the pipeline (Start-BertNerTraining, YAML configs),
+evaluate with conlleval's metrics (Measure-BertNerModel), tag text (Get-NerEntity), export to ONNX
+(Export-BertNerModel). The engine loads in its own assembly load context, so other modules' YamlDotNet or
+Protobuf do not clash with BertNer's. The package holds no native libraries: libtorch and ONNX Runtime are a
+separate runtime download (see the README's Install section).
+'@
         }
     }
 }

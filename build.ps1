@@ -7,6 +7,8 @@
 .EXAMPLE
     ./build.ps1 -Demo        # build, stage, import the module and run the main job on ../shared
 .EXAMPLE
+    ./build.ps1 -Package     # build, stage, and write out/packages/BertNer.<version>.nupkg (no native libraries)
+.EXAMPLE
     ./build.ps1 -Backend CudaLinux   # stage with TorchSharp-cuda-linux (needs that package to be reachable)
 #>
 [CmdletBinding()]
@@ -16,6 +18,9 @@ param(
     [ValidateSet('Cpu', 'CudaLinux', 'CudaWindows')] [string] $Backend = 'Cpu',
     [switch] $Test,
     [switch] $Demo,
+    # Write out/packages/BertNer.<version>.nupkg for PSResourceGet from the staged module, without native libraries
+    # (-Test does this too: a test installs the package as a user would).
+    [switch] $Package,
     # Run the performance benchmark and rewrite its block in docs/performance.md (not part of -Test).
     [switch] $Benchmark,
     # With -Benchmark: also the 2,000-step memory-flatness run (several minutes more).
@@ -28,6 +33,19 @@ Set-StrictMode -Version 3
 $root = $PSScriptRoot
 $out = Join-Path $root 'out'
 $moduleDir = Join-Path $out 'BertNer'
+$packageDir = Join-Path $out 'packages'
+# What stays in the module's root (PowerShell's default load context); everything else goes to lib/, which BertNer's
+# own assembly load context serves (docs/design.md, "The module's own load context").
+$rootFiles = @('BertNer.PowerShell.dll', 'BertNer.PowerShell.pdb', 'BertNer.Loader.dll', 'BertNer.Loader.pdb')
+# Published but never loaded by BertNer (issue 18.4, checked by reading each assembly's references and the process's
+# loaded libraries after training and tagging): TorchSharp's tensorboard images (SkiaSharp) and dataset downloads
+# (SharpZipLib), PyBridge's checkpoint progress bar (TqdmSharp), libtorch's Python binding and test or mobile
+# backends, PyTorch's shared-memory manager for Python workers, and the deps.json PowerShell does not read.
+$neverLoaded = @(
+    'SkiaSharp.dll', 'libSkiaSharp.dll', 'libSkiaSharp.dylib', 'ICSharpCode.SharpZipLib.dll', 'TqdmSharp.dll',
+    'libtorch_python.so', 'libtorch_python.dylib', 'libtorchbind_test.so', 'libjitbackend_test.so', 'libbackend_with_compiler.so',
+    'libaoti_custom_ops.so', 'libnnapi_backend.so', 'libshm.so', 'libshm.dylib', 'BertNer.PowerShell.deps.json'
+)
 # The pwsh to start child processes with (build.sh sets it; a dotnet-tool pwsh runs inside 'dotnet').
 $pwshExe = if ($env:BERTNER_PWSH) { $env:BERTNER_PWSH } elseif (Test-Path (Join-Path $PSHOME 'pwsh')) { Join-Path $PSHOME 'pwsh' } else { (Get-Command pwsh -ErrorAction Stop).Source }
 $env:BERTNER_PWSH = $pwshExe
@@ -54,18 +72,86 @@ function Build-Module {
     Write-Host "== Building ($Configuration, backend $Backend, $rid)"
     Invoke-Native 'dotnet build' { dotnet build (Join-Path $root 'BertNer.slnx') -c $Configuration -p:TorchBackend=$Backend --nologo -v quiet }
     Write-Host "== Staging module in $moduleDir"
-    # publish with a RID lays the libtorch natives flat beside TorchSharp.dll, where TorchSharp looks for them.
+    # publish with a RID lays the libtorch and ONNX Runtime natives flat beside TorchSharp.dll, where a developer
+    # build keeps them (BertNer.Runtime.NativeRuntime finds them there).
+    $publishDir = Join-Path $out "publish/$rid"
     Invoke-Native 'dotnet publish' {
         dotnet publish (Join-Path $root 'src/BertNer.PowerShell') -c $Configuration -r $rid --self-contained false `
-            -p:TorchBackend=$Backend -o $moduleDir --nologo -v quiet
+            -p:TorchBackend=$Backend -o $publishDir --nologo -v quiet
     }
-    Copy-Item (Join-Path $root 'BertNer.psd1') $moduleDir -Force
-    Copy-Item (Join-Path $root 'module/*') $moduleDir -Recurse -Force
+    $files = @{}
+    foreach ($f in Get-ChildItem $publishDir -File -Recurse) {
+        $relative = [IO.Path]::GetRelativePath($publishDir, $f.FullName)
+        if ($f.Name -in $neverLoaded) { continue }
+        $files[$(if ($relative -in $rootFiles) { $relative } else { Join-Path 'lib' $relative })] = $f.FullName
+    }
+    $files['BertNer.psd1'] = Join-Path $root 'BertNer.psd1'
+    foreach ($f in Get-ChildItem (Join-Path $root 'module') -File -Recurse) {
+        $files[[IO.Path]::GetRelativePath((Join-Path $root 'module'), $f.FullName)] = $f.FullName
+    }
+    Sync-Folder -Destination $moduleDir -Files $files -Keep 'en-US/BertNer.PowerShell.dll-Help.xml'
     Export-ModuleHelp
     # TorchSharp 0.107's native glue wants GLIBCXX_3.4.32; patch the staged copies only (never the NuGet cache).
     Repair-TorchSharpNative -Folder $moduleDir
     Repair-TorchSharpNative -Folder (Join-Path $root 'tests/BertNer.Engine.Tests/bin')
     Repair-TorchSharpNative -Folder (Join-Path $root 'tests/BertNer.Benchmarks/bin')
+}
+
+function Sync-Folder {
+    <#
+    Makes $Destination hold exactly $Files (relative path -> source file): copies what is missing or differs in size
+    or time, and removes what is not listed (a layout from an older build). Unchanged files are not copied again,
+    so a rebuild does not rewrite the 440 MB libtorch. $Destination is build output that build.ps1 owns.
+    #>
+    param([string] $Destination, [hashtable] $Files, [string[]] $Keep = @())
+    New-Item -ItemType Directory $Destination -Force | Out-Null
+    foreach ($relative in $Files.Keys) {
+        $source = Get-Item -LiteralPath $Files[$relative]
+        $target = Join-Path $Destination $relative
+        $existing = Get-Item -LiteralPath $target -ErrorAction Ignore
+        if ($existing -and $existing.Length -eq $source.Length -and $existing.LastWriteTimeUtc -eq $source.LastWriteTimeUtc) { continue }
+        New-Item -ItemType Directory (Split-Path $target) -Force | Out-Null
+        Copy-Item -LiteralPath $source.FullName -Destination $target -Force
+        (Get-Item -LiteralPath $target).LastWriteTimeUtc = $source.LastWriteTimeUtc
+    }
+    $wanted = [Collections.Generic.HashSet[string]]::new([string[]]@(@($Files.Keys) + $Keep | ForEach-Object { [IO.Path]::GetFullPath((Join-Path $Destination $_)) }))
+    Get-ChildItem $Destination -File -Recurse | Where-Object { -not $wanted.Contains($_.FullName) } | Remove-Item -Force
+    Get-ChildItem $Destination -Directory -Recurse | Sort-Object { $_.FullName.Length } -Descending |
+        Where-Object { -not (Get-ChildItem $_.FullName -Force) } | Remove-Item -Force
+}
+
+function Test-NativeLibrary([IO.FileInfo] $File) {
+    # A file the .NET loader cannot read as an assembly: libtorch, LibTorchSharp, onnxruntime on any platform.
+    if ($File.Extension -notin '.dll', '.exe') { return $File.Name -match '\.(so|dylib)(\.\d+)*$' }
+    try { [Reflection.AssemblyName]::GetAssemblyName($File.FullName) | Out-Null; return $false } catch [BadImageFormatException] { return $true }
+}
+
+function New-ModulePackage {
+    <#
+    out/packages/BertNer.<version>.nupkg, made by PowerShell's own PSResourceGet from a clean copy of the staged
+    module without native libraries: libtorch and ONNX Runtime are a separate download (issue 18; a linux-x64 libtorch
+    alone is 461 MB), so the package stays small and serves every platform.
+    #>
+    if (-not (Get-Command Compress-PSResource -ErrorAction Ignore)) {
+        throw "Packaging needs Compress-PSResource (PSResourceGet 1.1 or later, in PowerShell 7.5+). Run ./build.sh -Package, which uses the repository's PowerShell 7.6.9."
+    }
+    $version = (Import-PowerShellDataFile (Join-Path $moduleDir 'BertNer.psd1')).ModuleVersion
+    $stage = Join-Path $out 'package-stage/BertNer'
+    if (Test-Path $stage) { Remove-Item $stage -Recurse -Force }
+    foreach ($f in Get-ChildItem $moduleDir -File -Recurse) {
+        if (Test-NativeLibrary $f) { continue }
+        $target = Join-Path $stage ([IO.Path]::GetRelativePath($moduleDir, $f.FullName))
+        New-Item -ItemType Directory (Split-Path $target) -Force | Out-Null
+        Copy-Item -LiteralPath $f.FullName -Destination $target
+    }
+    New-Item -ItemType Directory $packageDir -Force | Out-Null
+    $nupkg = Join-Path $packageDir "BertNer.$version.nupkg"
+    Remove-Item $nupkg -ErrorAction Ignore
+    Compress-PSResource -Path $stage -DestinationPath $packageDir | Out-Null
+    if (-not (Test-Path $nupkg)) { throw "Compress-PSResource did not write $nupkg." }
+    Remove-Item (Split-Path $stage) -Recurse -Force
+    Write-Host ("== Package {0} ({1:N0} bytes)" -f $nupkg, (Get-Item $nupkg).Length)
+    return $nupkg
 }
 
 function Export-ModuleHelp {
@@ -128,6 +214,7 @@ Import-Module '$pester'
 "@
     $env:BERTNER_MODULE = Join-Path $moduleDir 'BertNer.psd1'
     $env:BERTNER_REPO = $root
+    $env:BERTNER_PACKAGE = $nupkgPath
     & $pwshExe -NoProfile -NonInteractive -Command $script | Out-Host
     $p = @{ passed = 0; failed = 1; skipped = 0 }
     if (Test-Path $summary) { $p = Get-Content $summary -Raw | ConvertFrom-Json -AsHashtable } else { Write-Host 'Pester wrote no results: counted as one failure.' }
@@ -157,6 +244,8 @@ function Invoke-Benchmark {
 }
 
 if (-not $NoBuild) { Build-Module }
+$nupkgPath = $null
+if ($Package -or $Test) { $nupkgPath = New-ModulePackage }
 $exit = 0
 if ($Test) { $exit = Invoke-Tests }
 if ($Demo) { Invoke-Demo }

@@ -27,10 +27,33 @@ Describe 'Module manifest and import' {
         $t.matmul($t).item[float]() | Should -Be 30
     }
 
-    It 'keeps the libtorch natives beside TorchSharp.dll' {
-        Test-Path (Join-Path $moduleDir 'TorchSharp.dll') | Should -BeTrue
-        Test-Path (Join-Path $moduleDir 'libLibTorchSharp.so') | Should -BeTrue
-        Test-Path (Join-Path $moduleDir 'libtorch_cpu.so') | Should -BeTrue
+    It 'keeps the cmdlets in the root and the engine with the libtorch natives beside TorchSharp.dll in lib/' {
+        $lib = Join-Path $moduleDir 'lib'
+        Test-Path (Join-Path $moduleDir 'BertNer.PowerShell.dll') | Should -BeTrue
+        Test-Path (Join-Path $moduleDir 'BertNer.Loader.dll') | Should -BeTrue
+        Test-Path (Join-Path $moduleDir 'BertNer.Engine.dll') | Should -BeFalse
+        Test-Path (Join-Path $moduleDir 'TorchSharp.dll') | Should -BeFalse
+        Test-Path (Join-Path $lib 'BertNer.Engine.dll') | Should -BeTrue
+        Test-Path (Join-Path $lib 'TorchSharp.dll') | Should -BeTrue
+        Test-Path (Join-Path $lib 'libLibTorchSharp.so') | Should -BeTrue
+        Test-Path (Join-Path $lib 'libtorch_cpu.so') | Should -BeTrue
+    }
+
+    It 'stages nothing BertNer never loads (issue 18.4)' {
+        $never = 'SkiaSharp.dll', 'ICSharpCode.SharpZipLib.dll', 'TqdmSharp.dll', 'libtorch_python.so', 'libtorchbind_test.so',
+            'libjitbackend_test.so', 'libbackend_with_compiler.so', 'libaoti_custom_ops.so', 'libnnapi_backend.so', 'libshm.so', '*.deps.json'
+        Get-ChildItem $moduleDir -Recurse -File -Include $never | Should -BeNullOrEmpty
+        # Needed: pytorch_model.bin is unpickled with Razorvine.Pickle; the ONNX export writes protobuf messages.
+        Test-Path (Join-Path $moduleDir 'lib/Razorvine.Pickle.dll') | Should -BeTrue
+        Test-Path (Join-Path $moduleDir 'lib/Google.Protobuf.dll') | Should -BeTrue
+    }
+
+    It 'lists no engine assembly in the manifest, which would load it into PowerShell''s default load context' {
+        $manifest = Import-PowerShellDataFile $env:BERTNER_MODULE
+        $manifest.Keys | Should -Not -Contain 'RequiredAssemblies'
+        $manifest.NestedModules | Should -Be @('BertNer.Loader.dll')
+        $manifest.PrivateData.PSData.Tags | Should -Contain 'PSEdition_Core'
+        $manifest.PrivateData.PSData.ReleaseNotes | Should -Not -BeNullOrEmpty
     }
 }
 

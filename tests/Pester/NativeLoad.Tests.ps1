@@ -35,7 +35,7 @@ Describe 'ELF version patch' -Skip:(-not $onLinux) {
 
     It 'leaves the NuGet cache untouched and patches the staged copy only when the system needs it' {
         Set-ElfVersionNeedWeak -Path (Join-Path $TestDrive 'probe.so' | ForEach-Object { Copy-Item $original $_; $_ }) | Should -Be 'Patched'
-        $staged = Join-Path $moduleDir 'libLibTorchSharp.so'
+        $staged = Join-Path $moduleDir 'lib/libLibTorchSharp.so'
         $expected = if (Test-SystemHasSymbolVersion) { 'Patched', 'NotRequired' } else { 'AlreadyWeak' }
         $copy = Join-Path $TestDrive 'staged.so'; Copy-Item $staged $copy
         if (Test-SystemHasSymbolVersion) {
@@ -51,11 +51,13 @@ Describe 'ELF version patch' -Skip:(-not $onLinux) {
     It 'gives one clear error, not a TypeInitializationException, when libtorch cannot load' -Skip:$systemHasVersion {
         # A module folder whose libLibTorchSharp.so is the unpatched original: everything else is linked.
         $broken = Join-Path $TestDrive 'broken/BertNer'
-        New-Item -ItemType Directory $broken | Out-Null
-        Get-ChildItem $moduleDir -File | Where-Object Name -ne 'libLibTorchSharp.so' | ForEach-Object {
-            New-Item -ItemType SymbolicLink -Path (Join-Path $broken $_.Name) -Target $_.FullName | Out-Null
+        New-Item -ItemType Directory (Join-Path $broken 'lib') -Force | Out-Null
+        Get-ChildItem $moduleDir -File -Recurse | Where-Object Name -ne 'libLibTorchSharp.so' | ForEach-Object {
+            $link = Join-Path $broken ([IO.Path]::GetRelativePath($moduleDir, $_.FullName))
+            New-Item -ItemType Directory (Split-Path $link) -Force | Out-Null
+            New-Item -ItemType SymbolicLink -Path $link -Target $_.FullName | Out-Null
         }
-        Copy-Item $original (Join-Path $broken 'libLibTorchSharp.so')
+        Copy-Item $original (Join-Path $broken 'lib/libLibTorchSharp.so')
         $model = Join-Path $TestDrive 'nomodel'
         New-Item -ItemType Directory $model | Out-Null
         $cmd = "Import-Module '$broken/BertNer.psd1'; try { Import-BertNerModel -Path '$model' -ErrorAction Stop } catch { `$_.CategoryInfo.Category; `$_.Exception.Message }"
