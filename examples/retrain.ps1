@@ -86,6 +86,8 @@ try {
         if ($Model) { $train.Model = $Model }
         if ($Epochs) { $train.Epochs = $Epochs }
         if ($LearningRate) { $train.LearningRate = $LearningRate }
+        # Document context: each sentence read with its article's neighbours (set document_context in the YAML, or uncomment).
+        # $train.DocumentContext = 64
         if ($TrainLimit) {
             $run = Import-Conll $trainPath | Select-Object -First $TrainLimit | Start-BertNerTraining @train
         } else {

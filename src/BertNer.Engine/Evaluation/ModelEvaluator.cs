@@ -5,7 +5,10 @@ using BertNer.Modeling;
 
 namespace BertNer.Evaluation;
 
-/// <summary>Word-level metrics (prediction of a word = prediction at its first sub-token), sub-token metrics and HF's eval loss.</summary>
+/// <summary>
+/// Word-level metrics (prediction of a word = prediction at its first sub-token), sub-token metrics and HF's eval loss.
+/// Only the sentence's own positions count: document-context positions carry no label and no word starts there.
+/// </summary>
 public sealed record ModelEvaluation(NerEvaluation Words, NerEvaluation SubTokens, double Loss, IReadOnlyList<string[]> WordPredictions);
 
 public static class ModelEvaluator
@@ -24,7 +27,8 @@ public static class ModelEvaluator
         bool labelAllSubtokens = true, int maxLength = 512, Action<int>? progress = null, CancellationToken ct = default)
     {
         var labels = new LabelMap(model.Labels);
-        var encoder = new SentenceEncoder(model.Tokenizer, labels, labelAllSubtokens, Math.Min(maxLength, model.Config.MaxPositionEmbeddings));
+        // A model fine-tuned with document context reads every sentence with its neighbours, as in training.
+        var encoder = new SentenceEncoder(model.Tokenizer, labels, labelAllSubtokens, Math.Min(maxLength, model.Config.MaxPositionEmbeddings), model.Config.DocumentContext);
         var encoded = encoder.EncodeAll(sentences);
         return Evaluate(model, sentences, encoded, batchSize, progress, ct);
     }

@@ -20,7 +20,8 @@ public sealed record RecognizerOptions
 /// Raw text → entities with exact character offsets. Texts longer than the model's window are cut
 /// into overlapping windows; each sub-token takes its prediction from the window where it sits
 /// farthest from an edge, and entities are built once over the merged text, so none is cut or
-/// duplicated at a border.
+/// duplicated at a border. A model fine-tuned with document context gets windows that overlap enough to give
+/// every sub-token that context (<see cref="SharedForContext"/>): the text's own neighbours are its context.
 /// </summary>
 public sealed class EntityRecognizer(ITokenClassifier model, RecognizerOptions? options = null)
 {
@@ -53,7 +54,12 @@ public sealed class EntityRecognizer(ITokenClassifier model, RecognizerOptions? 
         if (_o.Stride is < 0)
             throw new BertNerException(BertNerErrorKind.InvalidArgument, $"Stride is {_o.Stride}; it counts sub-tokens shared by neighbouring windows, 0 or more.", "Stride");
         int window = _o.WindowTokens ?? longest;
-        int stride = Math.Clamp(_o.Stride ?? window / 4, 0, window - 1);
+        int shared = SharedForContext(window);
+        if (_o.Stride < shared)
+            throw new BertNerException(BertNerErrorKind.InvalidArgument,
+                $"Stride is {_o.Stride}; model '{model.Name}' was fine-tuned with {model.Config.DocumentContext} sub-tokens of document context on each side, so neighbouring windows must share at least {shared} sub-tokens for every sub-token to be read with its context. Use {shared} or more, or leave it unset.",
+                "Stride");
+        int stride = Math.Clamp(_o.Stride ?? Math.Max(window / 4, shared), 0, window - 1);
         var tokenized = new List<List<SubToken>>(texts.Count);
         foreach (var t in texts)
         {
@@ -102,6 +108,19 @@ public sealed class EntityRecognizer(ITokenClassifier model, RecognizerOptions? 
                     entities.Add(new NerEntity { Type = e.Type, Start = e.Start, End = e.End, Text = text[e.Start..e.End], Score = e.Score, InputIndex = firstInputIndex + g.Key, Input = text });
         }
         return entities;
+    }
+
+    /// <summary>
+    /// Sub-tokens neighbouring windows must share so that a model fine-tuned with document context C reads every
+    /// sub-token with C sub-tokens on each side where the text has them: with windows sharing 2C+1, every stretch of
+    /// 2C+1 sub-tokens lies whole in one window, and the window a sub-token takes its prediction from (the one where
+    /// it sits farthest from an edge) then has at least C on both sides. C is capped at what a window can hold.
+    /// 0 for a model without document context (the default stride stays a quarter of a window).
+    /// </summary>
+    public int SharedForContext(int window)
+    {
+        int context = Math.Min(model.Config.DocumentContext, (window - 2) / 2);
+        return context > 0 ? 2 * context + 1 : 0;
     }
 
     private EncodedSentence Encode(List<SubToken> subs, int start, int end, int index)

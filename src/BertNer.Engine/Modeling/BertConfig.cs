@@ -30,6 +30,15 @@ public sealed class BertConfig
     /// <summary>Label names by id (id2label), empty for a plain encoder.</summary>
     public List<string> Labels { get; set; } = new();
 
+    /// <summary>
+    /// Sub-tokens of document context on each side the model was fine-tuned with (0 = none); config.json key
+    /// <see cref="DocumentContextKey"/>, written only when set, so prediction encodes as training did.
+    /// </summary>
+    public int DocumentContext { get; set; }
+
+    /// <summary>BertNer's own config.json key for <see cref="DocumentContext"/> (transformers ignores unknown keys).</summary>
+    public const string DocumentContextKey = "bertner_document_context";
+
     /// <summary>Keys of config.json this engine does not interpret, written back unchanged on save.</summary>
     public JsonObject Extra { get; set; } = new();
 
@@ -57,7 +66,7 @@ public sealed class BertConfig
         "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "hidden_act",
         "hidden_dropout_prob", "attention_probs_dropout_prob", "max_position_embeddings", "type_vocab_size",
         "initializer_range", "layer_norm_eps", "pad_token_id", "classifier_dropout", "position_embedding_type",
-        "model_type", "architectures", "id2label", "label2id", "num_labels",
+        "model_type", "architectures", "id2label", "label2id", "num_labels", DocumentContextKey,
     };
 
     public static BertConfig Load(string path)
@@ -103,6 +112,7 @@ public sealed class BertConfig
             ModelType = r.String("model_type", "bert"),
             Architectures = r.StringList("architectures"),
             Labels = r.Labels(),
+            DocumentContext = r.Int(DocumentContextKey, 0, min: 0),
         };
         if (c.HiddenSize % c.NumAttentionHeads != 0)
             throw new BertNerException(BertNerErrorKind.InvalidData,
@@ -121,6 +131,7 @@ public sealed class BertConfig
         foreach (var (k, v) in Extra) o[k] = v?.DeepClone();
         o["architectures"] = new JsonArray(Architectures.Select(a => (JsonNode)JsonValue.Create(a)!).ToArray());
         o["attention_probs_dropout_prob"] = AttentionProbsDropoutProb;
+        if (DocumentContext > 0) o[DocumentContextKey] = DocumentContext;
         o["classifier_dropout"] = ClassifierDropout;
         o["hidden_act"] = HiddenAct;
         o["hidden_dropout_prob"] = HiddenDropoutProb;

@@ -10,6 +10,8 @@ public sealed class NerTrainingRun
     public required string LastModelPath { get; init; }
     public required IReadOnlyList<NerEpochResult> Epochs { get; init; }
     public required TrainingOptions Config { get; init; }
+    /// <summary>Sub-tokens of document context each sentence was read with on each side (0 = none; saved in the models' config.json).</summary>
+    public int DocumentContext => Config.DocumentContext;
     public required IReadOnlyList<string> Labels { get; init; }
     public int Steps { get; init; }
     public TimeSpan Duration { get; init; }

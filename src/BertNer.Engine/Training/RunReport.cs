@@ -113,6 +113,9 @@ public static class RunReport
         Card(b, "epochs", $"{epochs.Count} / {config.Epochs}");
         Card(b, "steps", epochs.Count == 0 ? "0" : epochs[^1].Step.ToString("N0", CultureInfo.InvariantCulture));
         Card(b, "training time", $"{(int)time.TotalHours}:{time:mm\\:ss}");
+        // Runs with and without document context are compared side by side: say which one this is at a glance.
+        Card(b, "document context", config.DocumentContext > 0 ? $"{config.DocumentContext} sub-tokens" : "none",
+            config.DocumentContext > 0 ? $"each sentence read with up to {config.DocumentContext} sub-tokens of its document's neighbouring sentences on each side" : "each sentence read alone");
         Card(b, "model", config.Model is null ? "–" : Path.GetFileName(Path.TrimEndingDirectorySeparator(config.Model)), config.Model);
         b.Append("</div>\n");
     }

@@ -111,6 +111,12 @@ public sealed class Trainer
         using var newLog = resume ? null : _log;
         foreach (var w in model.Warnings) Warn(w);
         var net = model.Classifier!;
+        if (resume && model.Config.DocumentContext != _o.DocumentContext)
+            throw new BertNerException(BertNerErrorKind.InvalidArgument,
+                $"The run in '{outDir}' was trained with document_context {model.Config.DocumentContext}, not {_o.DocumentContext}; a run keeps the context it started with. Resume without -DocumentContext, or start a new run.",
+                "DocumentContext");
+        // Saved in every checkpoint's config.json: prediction reads sentences with the context training used.
+        model.Config.DocumentContext = _o.DocumentContext;
 
         // Sentences that came as objects are recorded by path, so resume validates as before and the config re-runs.
         string dataNote = "";
@@ -129,10 +135,11 @@ public sealed class Trainer
             $"Re-run it from scratch with: Start-BertNerTraining -ConfigPath '{configPath}' -OutputPath <another folder>"));
 
         int maxLen = Math.Min(_o.MaxLength, model.Config.MaxPositionEmbeddings);
-        var encoder = new SentenceEncoder(model.Tokenizer, labels, _o.LabelAllSubtokens, maxLen);
+        var encoder = new SentenceEncoder(model.Tokenizer, labels, _o.LabelAllSubtokens, maxLen, _o.DocumentContext);
+        if (_o.DocumentContext > 0) Log($"Document context: up to {_o.DocumentContext} sub-tokens of the neighbouring sentences of the same document on each side.");
         var trainSet = encoder.EncodeAll(train);
         if (encoder.Truncated > 0) Warn($"{encoder.Truncated} training sentence(s) are longer than {maxLen} sub-tokens and were truncated.");
-        var valEncoder = new SentenceEncoder(model.Tokenizer, labels, _o.LabelAllSubtokens, maxLen);
+        var valEncoder = new SentenceEncoder(model.Tokenizer, labels, _o.LabelAllSubtokens, maxLen, _o.DocumentContext);
         var valSet = validation is { Count: > 0 } ? valEncoder.EncodeAll(validation) : null;
         if (valEncoder.Truncated > 0) Warn($"{valEncoder.Truncated} validation sentence(s) were truncated to {maxLen} sub-tokens; their cut-off words count as predicted O.");
 

@@ -98,6 +98,8 @@ public static class TrainingOptionKeys
             Get = o => o.GroupByLength, Set = (o, v) => o.GroupByLength = (bool)v! },
         new() { Name = "max_length", Type = typeof(int), Comment = "longest input in sub-tokens incl. [CLS]/[SEP]; longer sentences are truncated with a warning",
             Get = o => o.MaxLength, Set = (o, v) => o.MaxLength = (int)v!, Allowed = IntRange(8, 65536) },
+        new() { Name = "document_context", Type = typeof(int), Comment = "sub-tokens of the neighbouring sentences of the same document read on each side of a sentence (0 = each sentence alone; below max_length)",
+            Get = o => o.DocumentContext, Set = (o, v) => o.DocumentContext = (int)v!, Allowed = IntRange(0, 65535) },
         new() { Name = "max_steps", Type = typeof(int), Comment = "stop after this many optimizer steps in total (0 = run all epochs)",
             Get = o => o.MaxSteps, Set = (o, v) => o.MaxSteps = (int)v!, Allowed = IntRange(0, int.MaxValue) },
         new() { Name = "logging_steps", Type = typeof(int), Comment = "write a log line every this many steps",

@@ -26,6 +26,8 @@ public sealed class TrainingOptions
     public bool LabelAllSubtokens { get; set; } = true;
     public bool GroupByLength { get; set; }
     public int MaxLength { get; set; } = 512;
+    /// <summary>Sub-tokens of the neighbouring sentences of the same document read on each side of a sentence (0 = the sentence alone, the seed recipe).</summary>
+    public int DocumentContext { get; set; }
     /// <summary>Stop after this many optimizer steps in total (0 = run all epochs). For smoke runs and benchmarks.</summary>
     public int MaxSteps { get; set; }
     public int LoggingSteps { get; set; } = 50;
@@ -43,6 +45,10 @@ public sealed class TrainingOptions
     public void Validate(string source = "options")
     {
         foreach (var key in TrainingOptionKeys.All) key.Check(this, source);
+        if (DocumentContext >= MaxLength)
+            throw new BertNerException(BertNerErrorKind.InvalidArgument,
+                $"{source}: 'document_context' is {DocumentContext} but 'max_length' is {MaxLength}; the context on each side must be below max_length (it shares max_length with the sentence itself). Use a smaller document_context, e.g. 64.",
+                $"{source}:document_context");
         if (LabelAllSubtokens && Labels.Count > 0)
         {
             var missingInside = Labels.Where(l => l.StartsWith("B-", StringComparison.Ordinal) && !Labels.Contains("I-" + l[2..])).ToList();

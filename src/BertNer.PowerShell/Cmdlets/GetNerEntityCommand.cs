@@ -92,7 +92,9 @@ public sealed class GetNerEntityCommand : BertNerCmdlet
             _recognizer = new EntityRecognizer(_model, new RecognizerOptions { Aggregation = AggregationStrategy, BatchSize = BatchSize, MinimumScore = MinimumScore });
             var types = _model.Labels.Select(l => l.Length > 2 && l[1] == '-' ? l[2..] : l).Where(l => l != "O").Distinct();
             WriteVerbose($"Model {_model.Name} ({string.Join(", ", types)}) on {_model.DeviceName} with {_model.Backend}{(_model.SourcePath is { } p ? $" from {p}" : "")}; " +
-                $"windows of up to {_recognizer.WindowTokens} sub-tokens, {BatchSize} per batch, {Window} texts at a time.");
+                $"windows of up to {_recognizer.WindowTokens} sub-tokens" +
+                (_model.Config.DocumentContext > 0 ? $" sharing at least {_recognizer.SharedForContext(_recognizer.WindowTokens)} (document context {_model.Config.DocumentContext} on each side)" : "") +
+                $", {BatchSize} per batch, {Window} texts at a time.");
         }
         catch (BertNerException e)
         {

@@ -33,6 +33,8 @@ public sealed class StartBertNerTrainingCommand : BertNerCmdlet
     [Parameter, TrainingOptionRange("max_steps")] public int MaxSteps { get; set; }
     [Parameter] public Device Device { get; set; }
     [Parameter] public SwitchParameter GroupByLength { get; set; }
+    /// <summary>Sub-tokens of the neighbouring sentences of the same document read on each side (0 = none). Overrides 'document_context'.</summary>
+    [Parameter, ValidateRange(0, 65535)] public int DocumentContext { get; set; }
     /// <summary>Continue the run in -OutputPath from its last checkpoint.</summary>
     [Parameter] public SwitchParameter Resume { get; set; }
     /// <summary>Replace the run already in -OutputPath (only the files a run writes are removed).</summary>
@@ -180,6 +182,7 @@ public sealed class StartBertNerTrainingCommand : BertNerCmdlet
         if (bound.ContainsKey(nameof(MaxSteps))) o.MaxSteps = MaxSteps;
         if (bound.ContainsKey(nameof(Device))) o.Device = Device.ToString();
         if (bound.ContainsKey(nameof(GroupByLength))) o.GroupByLength = GroupByLength.IsPresent;
+        if (bound.ContainsKey(nameof(DocumentContext))) o.DocumentContext = DocumentContext;
         o.Validate("parameters");
         return o;
     }
