@@ -16,7 +16,7 @@ Describe 'Get-BertNerRuntime' {
         $torch = @(Get-BertNerRuntime | Where-Object Runtime -eq 'libtorch' | Where-Object { $null -ne $_.Location })  # BesideAssembly is 0
         $torch.Count | Should -Be 1
         $torch[0].Location | Should -Be 'BesideAssembly'
-        $torch[0].Path | Should -Be (Split-Path $env:BERTNER_MODULE)
+        $torch[0].Path | Should -Be (Join-Path (Split-Path $env:BERTNER_MODULE) lib)
         $torch[0].Backend | Should -Be 'Cpu'
         $torch[0].Size | Should -BeGreaterThan 100MB
         $torch[0].Files | Should -Contain $(if ($IsWindows) { 'torch_cpu.dll' } elseif ($IsMacOS) { 'libtorch_cpu.dylib' } else { 'libtorch_cpu.so' })

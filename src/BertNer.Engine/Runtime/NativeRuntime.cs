@@ -34,6 +34,8 @@ public static class NativeRuntime
     /// </summary>
     public static string? ResolveLibrary(string libraryName)
     {
+        // A path is loaded as the caller gave it: only bare DllImport names are BertNer's to map.
+        if (string.IsNullOrEmpty(libraryName) || libraryName.Contains('/') || libraryName.Contains('\\')) return null;
         try
         {
             foreach (var kind in new[] { RuntimeKind.Torch, RuntimeKind.Onnx })

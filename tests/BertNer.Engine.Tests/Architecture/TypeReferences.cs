@@ -144,7 +144,12 @@ public static class TypeReferences
             var body = pe.GetMethodBody(m.RelativeVirtualAddress);
             if (!body.LocalSignature.IsNil) Handle(body.LocalSignature);
             foreach (var region in body.ExceptionRegions) Handle(region.CatchType);
-            Il(body.GetILReader());
+            try { Il(body.GetILReader()); }
+            catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException)
+            {
+                var declaring = md.GetTypeDefinition(m.GetDeclaringType());
+                throw new InvalidOperationException($"Cannot read the IL of {md.GetString(declaring.Namespace)}.{md.GetString(declaring.Name)}.{md.GetString(m.Name)}: {e.Message}", e);
+            }
         }
 
         private void Il(BlobReader il)
@@ -166,7 +171,7 @@ public static class TypeReferences
                     case OperandType.InlineString: il.Offset += 4; break;
                     case OperandType.InlineI8:
                     case OperandType.InlineR: il.Offset += 8; break;
-                    case OperandType.InlineSwitch: il.Offset += 4 * il.ReadInt32(); break;
+                    case OperandType.InlineSwitch: { int targets = il.ReadInt32(); il.Offset += 4 * targets; break; } // not `Offset += 4 * Read…`: that reads Offset before the count is consumed
                     case OperandType.InlineField:
                     case OperandType.InlineMethod:
                     case OperandType.InlineTok:
