@@ -147,7 +147,10 @@ function New-ModulePackage {
     New-Item -ItemType Directory $packageDir -Force | Out-Null
     $nupkg = Join-Path $packageDir "BertNer.$version.nupkg"
     Remove-Item $nupkg -ErrorAction Ignore
-    Compress-PSResource -Path $stage -DestinationPath $packageDir | Out-Null
+    # From a folder of its own: PSResourceGet's NuGet settings code leaves a NuGet/NuGet.Config in the current folder.
+    Push-Location (New-Item -ItemType Directory (Join-Path $root 'out/package-cwd') -Force)
+    try { Compress-PSResource -Path $stage -DestinationPath $packageDir | Out-Null }
+    finally { Pop-Location }
     if (-not (Test-Path $nupkg)) { throw "Compress-PSResource did not write $nupkg." }
     Remove-Item (Split-Path $stage) -Recurse -Force
     Write-Host ("== Package {0} ({1:N0} bytes)" -f $nupkg, (Get-Item $nupkg).Length)
