@@ -19,6 +19,11 @@ public static class StateDictFile
         if (File.Exists(pt)) return pt;
         if (File.Exists(Path.Combine(folder, "model.safetensors.index.json")) || File.Exists(Path.Combine(folder, "pytorch_model.bin.index.json")))
             return Path.Combine(folder, File.Exists(Path.Combine(folder, "model.safetensors.index.json")) ? "model.safetensors.index.json" : "pytorch_model.bin.index.json");
+        // An ONNX export has a model but no weights file (the file name is OnnxExporter.ModelFile; Onnx is a layer above).
+        if (File.Exists(Path.Combine(folder, "model.onnx")))
+            throw new BertNerException(BertNerErrorKind.InvalidArgument,
+                $"'{folder}' is an ONNX export (model.onnx, no {SafeTensorsName}): Get-NerEntity and Measure-BertNerModel run it as it is with -Model '{folder}'. " +
+                "Loading a model for libtorch (Import-BertNerModel, training, a new export) needs the folder it was exported from, e.g. the run's best/.", folder);
         throw new BertNerException(BertNerErrorKind.ObjectNotFound,
             $"'{folder}' has no {SafeTensorsName} or {PyTorchName}. Point -Model at a Hugging Face model folder (or a BertNer run's best/ or last/ folder).", folder);
     }

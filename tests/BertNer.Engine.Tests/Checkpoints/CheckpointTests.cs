@@ -9,6 +9,19 @@ namespace BertNer.Tests.Checkpoints;
 public class CheckpointTests
 {
     [Fact]
+    public void An_onnx_export_is_named_as_one_when_asked_for_weights()
+    {
+        using var dir = new TempDir();
+        var export = dir["export"];
+        Directory.CreateDirectory(export);
+        File.WriteAllBytes(Path.Combine(export, "model.onnx"), [8, 1]);
+        var e = Assert.Throws<BertNerException>(() => StateDictFile.Locate(export));
+        Assert.Contains("is an ONNX export", e.Message);
+        Assert.Contains("Get-NerEntity", e.Message);
+        Assert.Equal(BertNerErrorKind.InvalidArgument, e.Kind);
+    }
+
+    [Fact]
     public void Save_then_load_is_bit_exact_with_no_missing_keys()
     {
         using var dir = new TempDir();
