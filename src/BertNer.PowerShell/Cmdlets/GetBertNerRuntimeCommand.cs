@@ -7,7 +7,7 @@ namespace BertNer.PowerShell.Cmdlets;
 /// <summary>Shows the native runtimes this machine has for BertNer: version, backend, platform, where, size, whether CUDA is usable.</summary>
 [Cmdlet(VerbsCommon.Get, "BertNerRuntime")]
 [OutputType(typeof(RuntimeInfo))]
-public sealed class GetBertNerRuntimeCommand : PSCmdlet
+public sealed class GetBertNerRuntimeCommand : BertNerCmdlet
 {
     /// <summary>Also check every installed file's SHA-256 against the install's manifest.</summary>
     [Parameter]
@@ -21,7 +21,7 @@ public sealed class GetBertNerRuntimeCommand : PSCmdlet
         }
         catch (BertNerException e)
         {
-            WriteError(ErrorRecords.From(e));
+            Report(e);
         }
     }
 }

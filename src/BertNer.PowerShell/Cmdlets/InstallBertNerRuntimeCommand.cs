@@ -10,10 +10,9 @@ namespace BertNer.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Install, "BertNerRuntime", SupportsShouldProcess = true)]
 [OutputType(typeof(RuntimeInfo))]
-public sealed class InstallBertNerRuntimeCommand : PSCmdlet, IDisposable
+public sealed class InstallBertNerRuntimeCommand : BertNerCmdlet
 {
     private const int ActivityId = 51;
-    private readonly CancellationTokenSource _stop = new();
 
     /// <summary>Cpu (default) or Cuda (libtorch for CUDA 12.8; linux-x64 and win-x64 only).</summary>
     [Parameter]
@@ -39,7 +38,7 @@ public sealed class InstallBertNerRuntimeCommand : PSCmdlet, IDisposable
         {
             RuntimeSpec spec;
             try { spec = RuntimeCatalog.For(kind, Backend, RuntimePlatform.Current.IsSupported ? RuntimePlatform.Current : RuntimePlatform.Parse(RuntimePlatform.Current.Rid)); }
-            catch (BertNerException e) { WriteError(ErrorRecords.From(e, kind)); continue; }
+            catch (BertNerException e) { Report(e, kind); continue; }
             var sources = RuntimeInstall.Sources(this, Source, spec);
             if (!ShouldProcess(System.IO.Path.Combine(root, spec.FolderName), $"Install {spec} from {string.Join(" or ", sources)}")) continue;
             Install(spec, root, sources);
@@ -53,7 +52,7 @@ public sealed class InstallBertNerRuntimeCommand : PSCmdlet, IDisposable
         {
             try
             {
-                var runtime = RuntimeInstall.Run(this, spec, root, source, Force, patchForThisSystem: true, ActivityId, _stop.Token);
+                var runtime = RuntimeInstall.Run(this, spec, root, source, Force, patchForThisSystem: true, ActivityId, StopToken);
                 WriteVerbose($"{spec} is in '{runtime.Path}' ({HubProgressRecords.Bytes(runtime.Bytes)}), from {source}.");
                 WriteObject(RuntimeInfo.From(runtime, NativeRuntime.InUse(spec.Kind)?.Spec.FolderName == spec.FolderName, cudaUsable: false));
                 return;
@@ -66,18 +65,14 @@ public sealed class InstallBertNerRuntimeCommand : PSCmdlet, IDisposable
             }
             catch (BertNerException e)
             {
-                WriteError(ErrorRecords.From(e));
+                Report(e);
                 return;
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (StopRequested)
             {
                 throw new PipelineStoppedException();
             }
         }
         WriteError(ErrorRecords.From(new BertNerException(BertNerErrorKind.NotInstalled, RuntimeMessages.Offline(spec, failures, Array.Empty<string>()), spec.FolderName)));
     }
-
-    protected override void StopProcessing() => _stop.Cancel();
-
-    public void Dispose() => _stop.Dispose();
 }

@@ -10,10 +10,9 @@ namespace BertNer.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsData.Save, "BertNerRuntime", SupportsShouldProcess = true)]
 [OutputType(typeof(RuntimeInfo))]
-public sealed class SaveBertNerRuntimeCommand : PSCmdlet, IDisposable
+public sealed class SaveBertNerRuntimeCommand : BertNerCmdlet
 {
     private const int ActivityId = 52;
-    private readonly CancellationTokenSource _stop = new();
 
     /// <summary>The folder to write into; each runtime gets a subfolder named after it.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -49,7 +48,7 @@ public sealed class SaveBertNerRuntimeCommand : PSCmdlet, IDisposable
         {
             RuntimeSpec spec;
             try { spec = RuntimeCatalog.For(kind, Backend, RuntimePlatform.Parse(Platform)); }
-            catch (BertNerException e) { WriteError(ErrorRecords.From(e, kind)); continue; }
+            catch (BertNerException e) { Report(e, kind); continue; }
             var sources = RuntimeInstall.Sources(this, Source, spec);
             if (!ShouldProcess(System.IO.Path.Combine(root, spec.FolderName), $"Save {spec} from {string.Join(" or ", sources)}")) continue;
             var failures = new List<string>();
@@ -59,7 +58,7 @@ public sealed class SaveBertNerRuntimeCommand : PSCmdlet, IDisposable
                 try
                 {
                     // Another machine's copy: no libstdc++ fix for this one (it is applied there, if needed, on install or first load).
-                    var runtime = RuntimeInstall.Run(this, spec, root, source, Force, patchForThisSystem: false, ActivityId, _stop.Token);
+                    var runtime = RuntimeInstall.Run(this, spec, root, source, Force, patchForThisSystem: false, ActivityId, StopToken);
                     WriteObject(RuntimeInfo.From(runtime, inUse: false, cudaUsable: false));
                     saved = true;
                     break;
@@ -70,11 +69,11 @@ public sealed class SaveBertNerRuntimeCommand : PSCmdlet, IDisposable
                 }
                 catch (BertNerException e)
                 {
-                    WriteError(ErrorRecords.From(e));
+                    Report(e);
                     saved = true;
                     break;
                 }
-                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                catch (OperationCanceledException) when (StopRequested)
                 {
                     throw new PipelineStoppedException();
                 }
@@ -84,8 +83,4 @@ public sealed class SaveBertNerRuntimeCommand : PSCmdlet, IDisposable
                     $"{spec} could not be saved: {string.Join(" ", failures)} Give -Source a NuGet feed or a folder that has its packages.", spec.FolderName)));
         }
     }
-
-    protected override void StopProcessing() => _stop.Cancel();
-
-    public void Dispose() => _stop.Dispose();
 }
