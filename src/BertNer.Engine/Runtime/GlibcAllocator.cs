@@ -9,17 +9,18 @@ namespace BertNer.Runtime;
 /// </summary>
 public static class GlibcAllocator
 {
-    // glibc's defaults cost twice over in training (docs/design.md, "glibc allocator settings"): blocks over
-    // its dynamic threshold (up to 32 MB) come as fresh mmaps whose pages all fault on first touch, and a
-    // heap that keeps every block fragments and holds many free pages. So blocks of 1 MB and more get their
-    // own mapping and go back to the system when freed (the step's larger activations, the epoch's longest
-    // batch), and smaller ones stay in a heap glibc never trims itself (ResidentMemoryGuard decides when).
-    // Training allocates no big block every step (sparse embedding gradients, the in-place AdamW), so the
-    // faults this costs are few. The measurements: docs/performance.md, "History of the speed work".
+    // glibc's defaults cost twice over in training (docs/design.md, "glibc allocator settings"): its mapping
+    // threshold adapts only after a mapped block was freed, so the first blocks of every new size come as fresh
+    // mmaps whose pages all fault on first touch, and it trims the heap top by itself. So every block up to
+    // 32 MB (the most glibc allows) comes from the heap: a step's activations recur every step, and faulting
+    // them in again each time costs more the longer the sequences (with document context, sequences of
+    // ~200 sub-tokens ran 3-6x slower with a 1 MB threshold). Only larger blocks get their own mapping, and
+    // the heap is never trimmed by glibc (ResidentMemoryGuard decides when). Measurements: docs/performance.md,
+    // "History of the speed work".
     private const int M_TRIM_THRESHOLD = -1;
     private const int M_MMAP_THRESHOLD = -3;
     private const int M_MMAP_MAX = -4;
-    private const int MmapThresholdBytes = 1 << 20;
+    private const int MmapThresholdBytes = 32 << 20;
     private const int GlibcDefaultMmapMax = 65536;
 
     private static readonly object Gate = new();
@@ -44,9 +45,8 @@ public static class GlibcAllocator
 
     /// <summary>
     /// Until disposed, serves every block from the heap, however large. Inference allocates the same few
-    /// large activations batch after batch (a batch of 32 sentences: several 2–8 MB blocks per layer) and
-    /// keeps none of them, so with training's 1 MB mapping threshold each would fault in fresh pages every
-    /// batch, a large part of inference's time (docs/performance.md).
+    /// large activations batch after batch and keeps none of them, so any block above training's mapping
+    /// threshold would fault in fresh pages every batch (docs/performance.md).
     /// The heap keeps those pages afterwards; a caller that goes back to training hands them back with
     /// <see cref="Trim"/>. The freed chunks stay in the heap's address space, though,
     /// and serve later large requests before any new mapping, which then stay resident until the guard's

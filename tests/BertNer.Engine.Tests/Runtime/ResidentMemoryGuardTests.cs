@@ -24,7 +24,7 @@ public class ResidentMemoryGuardTests
         guard.AfterStep(); // the high-water mark of ordinary steps
         long before = ResidentMemoryGuard.ResidentBytes();
 
-        // A "large step": 360 × 0.9 MB of activations (below the 1 MB mmap threshold, so heap blocks), then
+        // A "large step": 360 × 0.9 MB of activations (below the mmap threshold, so heap blocks), then
         // freed. Small tensors that stay alive between them (as a step's saved tensors and the optimizer's
         // do) keep the freed blocks from merging into one free top the heap could shrink.
         var pinned = new List<Tensor>();
