@@ -32,6 +32,7 @@ public static class TokenClassifierRunner
             foreach (var chunk in order.Chunk(Math.Max(1, batchSize)))
             {
                 ct.ThrowIfCancellationRequested();
+                TorchThreads.Adapt(); // fewer threads while other processes keep cores busy
                 using var scope = NewDisposeScope();
                 var batchItems = chunk.Select(i => items[i]).ToList();
                 using var batch = Batch.Collate(batchItems, model.Tokenizer.PadId, model.Device);

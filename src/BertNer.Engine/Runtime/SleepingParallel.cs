@@ -23,11 +23,13 @@ public static class SleepingParallel
         {
             var wake = _wake ??= StartHelpers(Environment.ProcessorCount - 1);
             _body = body; _count = count; _next = -1; _failure = null;
-            _running = wake.Length;
+            // As many threads as libtorch runs: on a busy machine TorchThreads lowers both.
+            int helpers = Math.Clamp(TorchThreads.Current - 1, 0, wake.Length);
+            _running = helpers;
             Finished.Reset();
-            foreach (var w in wake) w.Set();
+            for (int k = 0; k < helpers; k++) wake[k].Set();
             Drain();
-            if (wake.Length > 0) Finished.Wait();
+            if (helpers > 0) Finished.Wait();
             _body = null;
             if (_failure != null) throw new AggregateException(_failure);
         }

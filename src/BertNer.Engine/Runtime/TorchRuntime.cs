@@ -26,7 +26,7 @@ public static class TorchRuntime
             {
                 runtime = NativeRuntime.Ensure(RuntimeKind.Torch);
                 torch.InitializeDeviceType(DeviceType.CPU);
-                torch.set_num_threads(Environment.ProcessorCount);
+                TorchThreads.Start();
             }
             catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or BadImageFormatException or EntryPointNotFoundException)
             {

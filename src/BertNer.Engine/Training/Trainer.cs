@@ -185,6 +185,7 @@ public sealed class Trainer
                 using var scope = NewDisposeScope();
                 var items = batches[state.EpochStep].Select(i => trainSet[i]).ToList();
                 using var batch = Batch.Collate(items, model.Tokenizer.PadId, model.Device);
+                if (TorchThreads.Adapt() is { } threads) Log(threads);
                 var loss = step.Run(batch, state.GlobalStep);
                 state.GlobalStep++;
                 state.EpochStep++;
