@@ -182,6 +182,9 @@ function Invoke-Tests {
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory $results | Out-Null
 
+    # Tests compare runs bit for bit (resume, GC pressure, seed), and libtorch's thread count, which adapts to
+    # the machine's load, changes the last bits: a fixed count keeps them independent of what else runs.
+    if (-not $env:BERTNER_THREADS) { $env:BERTNER_THREADS = [string][Environment]::ProcessorCount }
     Write-Host '== xunit (engine)'
     dotnet test (Join-Path $root 'tests/BertNer.Engine.Tests') -c $Configuration --no-build --nologo `
         --logger 'trx;LogFileName=engine.trx' --logger 'console;verbosity=normal' --results-directory $results | Out-Host
