@@ -5,11 +5,14 @@ namespace BertNer.Runtime;
 /// On a busy machine a libtorch thread that waits at every parallel region's barrier for a partner the scheduler
 /// has parked wastes its core's share, so two threads on two cores with one core taken ran at a quarter of the
 /// quiet speed, while one thread keeps about half (docs/design.md, "OpenMP and thread settings").
-/// A change needs the same answer from two readings in a row, so one busy second does not switch back and forth.
+/// A change needs the same answer from three readings in a row, so a short burst of other work (two busy
+/// seconds were seen during a quiet run) does not switch back and forth.
 /// </summary>
 public sealed class ThreadCountPolicy(int cores)
 {
+    public const int ReadingsToChange = 3;
     private int? _pending;
+    private int _agreeing;
 
     public int Cores { get; } = Math.Max(1, cores);
 
@@ -21,7 +24,9 @@ public sealed class ThreadCountPolicy(int cores)
     {
         int target = Target(otherCores);
         if (target == current) { _pending = null; return null; }
-        if (_pending != target) { _pending = target; return null; }
+        _agreeing = _pending == target ? _agreeing + 1 : 1;
+        _pending = target;
+        if (_agreeing < ReadingsToChange) return null;
         _pending = null;
         return target;
     }

@@ -35,15 +35,32 @@ public static class TorchThreads
         {
             Current = Fixed ?? Environment.ProcessorCount;
             torch.set_num_threads(Current);
+            _appliedHere = Current;
             _policy = Fixed is null ? new ThreadCountPolicy(Environment.ProcessorCount) : null;
         }
     }
 
     /// <summary>Reads the machine's load (at most once a second) and changes libtorch's thread count when other
-    /// processes took or gave back cores. Returns a line for the log when it changed the count, else null.</summary>
+    /// processes took or gave back cores; applies the count to the calling thread. Returns a line for the log
+    /// when it changed the count, else null.</summary>
     public static string? Adapt()
     {
-        if (_policy is null || Stopwatch.GetTimestamp() < Volatile.Read(ref _nextReading)) return null;
+        string? note = _policy is not null && Stopwatch.GetTimestamp() >= Volatile.Read(ref _nextReading) ? Read() : null;
+        // OpenMP's thread count (and MKL's, as libtorch sets it) belongs to the calling thread: a count changed on
+        // one PowerShell worker thread does not reach the next command's, so each thread that runs steps or
+        // batches applies the current count itself.
+        int current = Current;
+        if (_appliedHere != current) { torch.set_num_threads(current); _appliedHere = current; }
+        return note;
+    }
+
+    [ThreadStatic] private static int _appliedHere;
+
+    /// <summary>Tests only: stands in for a reading that changed the count.</summary>
+    internal static void SetCurrentForTests(int count) { lock (Gate) Current = count; }
+
+    private static string? Read()
+    {
         lock (Gate)
         {
             long now = Stopwatch.GetTimestamp();
@@ -57,7 +74,6 @@ public static class TorchThreads
             double others = reading.Value.OtherCoresSince(previous.Value);
             if (_policy.Next(Current, others) is not { } next) return null;
             Current = next;
-            torch.set_num_threads(next);
             return next < _policy.Cores
                 ? $"Other processes are using {others:F1} of {_policy.Cores} cores: libtorch continues on {next} thread(s) (BERTNER_THREADS=n fixes the count)."
                 : $"The cores are free again ({others:F1} of {_policy.Cores} busy with other work): libtorch continues on {next} threads.";

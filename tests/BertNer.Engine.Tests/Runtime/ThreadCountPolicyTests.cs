@@ -25,15 +25,18 @@ public class ThreadCountPolicyTests
     }
 
     [Fact]
-    public void A_change_needs_two_readings_in_a_row()
+    public void A_change_needs_three_readings_in_a_row()
     {
         var policy = new ThreadCountPolicy(2);
-        Assert.Null(policy.Next(2, 1.0));      // one busy second: not yet
+        Assert.Null(policy.Next(2, 1.0));      // two busy seconds: not yet
+        Assert.Null(policy.Next(2, 0.6));
         Assert.Null(policy.Next(2, 0.0));      // it passed
         Assert.Null(policy.Next(2, 1.0));
-        Assert.Equal(1, policy.Next(2, 0.9));  // still busy: down to one thread
+        Assert.Null(policy.Next(2, 0.9));
+        Assert.Equal(1, policy.Next(2, 0.7));  // still busy: down to one thread
         Assert.Null(policy.Next(1, 1.0));      // the competitor keeps its core: stay
         Assert.Null(policy.Next(1, 0.0));
+        Assert.Null(policy.Next(1, 0.1));
         Assert.Equal(2, policy.Next(1, 0.1));  // it stopped: back to both cores
     }
 
@@ -81,5 +84,30 @@ public class ThreadCountPolicyTests
             Assert.True(during.OtherCoresSince(before) > 0.5, $"a shell loop should show as most of a core: {during.OtherCoresSince(before):F2}");
         }
         finally { spinner.Kill(); spinner.WaitForExit(); }
+    }
+
+    [SkippableFact]
+    public void A_changed_count_reaches_every_thread_that_runs_steps()
+    {
+        // OpenMP keeps the count per calling thread; a PowerShell command's worker thread must not keep an old one.
+        TorchRuntime.EnsureLoaded();
+        int cores = TorchThreads.Current;
+        Skip.If(cores < 2, "needs two cores to lower the count");
+        try
+        {
+            TorchThreads.Adapt();
+            Assert.Equal(cores, TorchSharp.torch.get_num_threads());
+            TorchThreads.SetCurrentForTests(1);
+            var other = new Thread(() => TorchThreads.Adapt());
+            other.Start(); other.Join();
+            TorchThreads.Adapt(); // this thread had applied the old count
+            Assert.Equal(1, TorchSharp.torch.get_num_threads());
+        }
+        finally
+        {
+            TorchThreads.SetCurrentForTests(cores);
+            TorchThreads.Adapt();
+        }
+        Assert.Equal(cores, TorchSharp.torch.get_num_threads());
     }
 }
