@@ -60,14 +60,20 @@ public class GlibcAllocatorTests
         finally { held.ForEach(t => t.Dispose()); }
     }
 
-    [SkippableFact]
-    public void Large_blocks_come_from_the_heap_while_inference_runs_and_are_mapped_again_after()
+    /// <summary>Skips where the settings under test are not in force or cannot be read; loads libtorch (which applies them).</summary>
+    private static void SkipUnlessTrainingSettingsApply()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "mallopt and mallinfo2 are glibc's (Linux)");
         Skip.If(Environment.GetEnvironmentVariable("BERTNER_NO_MALLOPT") == "1", "allocator tuning is switched off (BERTNER_NO_MALLOPT=1)");
         TorchRuntime.EnsureLoaded();
         try { MappedBytes(); }
         catch (EntryPointNotFoundException) { Skip.If(true, "this C library has no mallinfo2 (glibc before 2.33 or not glibc)"); }
+    }
+
+    [SkippableFact]
+    public void Large_blocks_come_from_the_heap_while_inference_runs_and_are_mapped_again_after()
+    {
+        SkipUnlessTrainingSettingsApply();
         Assert.True(BlocksGetMapped(Large), "training settings: 40 MB blocks are mapped on their own (precondition)");
         using (GlibcAllocator.HeapOnly())
         {
@@ -84,11 +90,7 @@ public class GlibcAllocatorTests
     {
         // With document context a step's attention maps are 8-30 MB; mapped afresh every step, their page faults
         // made training 3-6x slower (docs/performance.md, "History of the speed work").
-        Skip.IfNot(OperatingSystem.IsLinux(), "mallopt and mallinfo2 are glibc's (Linux)");
-        Skip.If(Environment.GetEnvironmentVariable("BERTNER_NO_MALLOPT") == "1", "allocator tuning is switched off (BERTNER_NO_MALLOPT=1)");
-        TorchRuntime.EnsureLoaded();
-        try { MappedBytes(); }
-        catch (EntryPointNotFoundException) { Skip.If(true, "this C library has no mallinfo2 (glibc before 2.33 or not glibc)"); }
+        SkipUnlessTrainingSettingsApply();
         Assert.False(BlocksGetMapped(Recurring), "training settings: 8 MB blocks should come from the heap");
         GlibcAllocator.Trim();
     }
