@@ -203,9 +203,9 @@ public static class RuntimeInstaller
     {
         try
         {
-            return await FileLock.AcquireAsync(Path.Combine(root, $".{spec.FolderName}.lock"), TimeSpan.FromMinutes(30), ct).ConfigureAwait(false);
+            return await FileLock.AcquireAsync(Path.Combine(root, $".{spec.FolderName}.lock"), TimeSpan.FromMinutes(30), ct, $"installing {spec.FolderName}").ConfigureAwait(false);
         }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is UnauthorizedAccessException || (e is IOException io && !FileLock.HeldByAnother(io)))
         {
             throw NoWriteAccess(root, e);
         }

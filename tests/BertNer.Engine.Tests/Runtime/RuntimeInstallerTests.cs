@@ -195,22 +195,53 @@ public sealed class RuntimeInstallerTests : IDisposable
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Without_write_access_to_the_runtime_folder_the_error_says_which_folder_and_what_to_do()
     {
-        // Root ignores file permissions, so chmod cannot take write access away from it.
         Skip.If(OperatingSystem.IsWindows(), "chmod has no meaning on Windows: skipped.");
-        Skip.If(Environment.UserName == "root" || geteuid() == 0, "Tests run as root here, and root ignores chmod: skipped.");
-        Directory.CreateDirectory(Root);
-        File.SetUnixFileMode(Root, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        // Root ignores chmod, so as root the folder is one under /sys, where the kernel refuses mkdir even to root.
+        bool asRoot = geteuid() == 0;
+        var root = asRoot ? $"/sys/bertner-runtime-test-{Guid.NewGuid():N}" : Root;
+        if (asRoot)
+        {
+            Skip.IfNot(OperatingSystem.IsLinux(), "Tests run as root on a system without sysfs: no folder root cannot write to. Skipped.");
+            Skip.If(Directory.Exists(root) || TryCreate(root), "Root could create a folder under /sys on this system: no folder root cannot write to. Skipped.");
+        }
+        else
+        {
+            Directory.CreateDirectory(root);
+            File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        }
         try
         {
-            var e = await Assert.ThrowsAsync<BertNerException>(() => Install(Spec(), _feed.IndexUrl));
+            var e = await Assert.ThrowsAsync<BertNerException>(() =>
+                RuntimeInstaller.InstallAsync(Spec(), root, _feed.IndexUrl, false, null, CancellationToken.None, patchForThisSystem: false));
             Assert.Equal(BertNerErrorKind.PermissionDenied, e.Kind);
-            Assert.Contains(Root, e.Message);
+            Assert.Contains(root, e.Message);
             Assert.Contains("BERTNER_RUNTIME_PATH", e.Message);
         }
         finally
         {
-            File.SetUnixFileMode(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (!asRoot) File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
+    }
+
+    private static bool TryCreate(string folder)
+    {
+        try { Directory.CreateDirectory(folder); }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException) { return false; }
+        Directory.Delete(folder);
+        return true;
+    }
+
+    [SkippableFact]
+    public async Task A_runtime_folder_where_the_lock_file_cannot_be_created_fails_at_once_instead_of_waiting_30_minutes()
+    {
+        // /proc/self exists, but no file can be created in it: FileNotFoundException (an IOException, as a held lock
+        // is), which the install used to take for another process's lock and retry for 30 minutes.
+        Skip.IfNot(OperatingSystem.IsLinux(), "Uses /proc/self, which only Linux has: skipped.");
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var e = await Assert.ThrowsAsync<BertNerException>(() =>
+            RuntimeInstaller.InstallAsync(Spec(), "/proc/self", _feed.IndexUrl, false, null, patience.Token, patchForThisSystem: false));
+        Assert.Equal(BertNerErrorKind.PermissionDenied, e.Kind);
+        Assert.Contains("/proc/self", e.Message);
     }
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
