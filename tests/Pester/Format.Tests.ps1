@@ -90,6 +90,17 @@ Describe 'Default views at 80 columns' {
         $list -match '^Labels\s+: O, B-PER, I-PER, B-LOC, I-LOC$' | Should -HaveCount 1
     }
 
+    It 'RuntimeInfo: a row per runtime with its size, where it was found and whether it is in use' {
+        $runtimes = @(Get-BertNerRuntime)
+        $lines = Render $runtimes
+        LongerThan80 $lines | Should -BeNullOrEmpty
+        $lines | Should -Contain 'Runtime     Version  Backend Platform         Size Location       State'
+        # The tiny model above loaded the developer build's libtorch, which lives beside TorchSharp.dll.
+        ($lines -match '^libtorch\s+[\d.]+\s+Cpu\s+\S+\s+\d+ MB BesideAssembly\s+in use$') | Should -HaveCount 1
+        $list = Render $runtimes[0] -List
+        $list -match '^Path\s+: /' | Should -HaveCount 1
+    }
+
     It 'NerModel: a pretrained encoder says it has no entity types' {
         # A head-less copy of the tiny model: the same folder without labels in config.json.
         $plain = Join-Path $TestDrive 'encoder'

@@ -142,6 +142,47 @@ $r | ConvertTo-Json -Depth 3 | Set-Content $Result
             $script:globalPackages = $packages
         }
 
+        It 'installs libtorch on first use, with a progress bar, when a command needs it and none is there' {
+            if (-not $hasInstaller) { Set-ItResult -Skipped -Because $noInstaller; return }
+            # The tiny model is made here (with the build's libtorch); the fresh pwsh has no runtime at all: its own
+            # empty runtime folder, the global packages folder as the install source, no Install-BertNerRuntime.
+            Import-Module $env:BERTNER_MODULE -Force
+            . (Join-Path $PSScriptRoot 'TinyModel.ps1')
+            $tiny = New-TinyBertFolder -Path (Join-Path $TestDrive 'first-use-tiny')
+            $runtimes = Join-Path $TestDrive 'first-use-runtimes'
+            $result = Join-Path $TestDrive 'first-use.json'
+            $environment = $userEnvironment.Clone()
+            $environment.BERTNER_RUNTIME_PATH = $runtimes
+            $environment.BERTNER_RUNTIME_SOURCE = $globalPackages
+            $run = Invoke-FreshPwsh -Environment $environment -Parameters @{ Model = $tiny; Result = $result } -Script @'
+param([string] $Model, [string] $Result)
+$ErrorActionPreference = 'Stop'
+# A runspace of its own, so the progress records can be read back from its Progress stream as a host receives them.
+$ps = [powershell]::Create()
+[void]$ps.AddScript("Import-Module BertNer; Get-NerEntities -Text 'John Smith visited Paris.' -Model '$Model'")
+$watch = [Diagnostics.Stopwatch]::StartNew()
+$entities = $ps.Invoke()
+$progress = @($ps.Streams.Progress)
+[ordered]@{
+    Seconds = $watch.Elapsed.TotalSeconds
+    Errors = @($ps.Streams.Error | ForEach-Object { $_.ToString() })
+    Entities = @($entities).Count
+    Activities = @($progress | ForEach-Object Activity | Select-Object -Unique)
+    Statuses = @($progress | ForEach-Object StatusDescription)
+    Completed = @($progress | Where-Object RecordType -eq 'Completed' | ForEach-Object Activity)
+} | ConvertTo-Json -Depth 3 | Set-Content $Result
+'@
+            $run.ExitCode | Should -Be 0 -Because $run.Text
+            $r = Get-Content $result -Raw | ConvertFrom-Json
+            $r.Errors | Should -BeNullOrEmpty
+            $activity = '^Installing the native runtime libtorch-[\d.]+-cpu-'
+            @($r.Activities) -match $activity | Should -HaveCount 1
+            @($r.Statuses) -match '^Unpacking libtorch-cpu-' | Should -Not -BeNullOrEmpty
+            @($r.Completed) -match $activity | Should -HaveCount 1
+            @(Get-ChildItem $runtimes -Directory | ForEach-Object Name) -match '^libtorch-[\d.]+-cpu-' | Should -HaveCount 1
+            Write-Host ("    first Get-NerEntities with the install: {0:F1} s, {1} progress records" -f $r.Seconds, $r.Statuses.Count)
+        }
+
         It 'installs libtorch and ONNX Runtime from the NuGet global packages folder (no download)' {
             if (-not $hasInstaller) { Set-ItResult -Skipped -Because $noInstaller; return }
             $run = Invoke-FreshPwsh -Environment $userEnvironment -Parameters @{ Source = $globalPackages } -Script @'
@@ -149,9 +190,9 @@ param([string] $Source)
 $ErrorActionPreference = 'Stop'
 Import-Module BertNer
 $watch = [Diagnostics.Stopwatch]::StartNew()
-Install-BertNerRuntime -Source $Source | Out-Null
+Install-BertNerRuntime -Runtime Torch, Onnx -Source $Source | Out-Null
 "seconds=$($watch.Elapsed.TotalSeconds)"
-Get-BertNerRuntime | Format-List | Out-String
+Get-BertNerRuntime | Out-String
 '@
             $run.ExitCode | Should -Be 0 -Because $run.Text
             Write-Host "    $($run.Output)"

@@ -25,9 +25,6 @@ public static class NativeRuntime
     private static readonly object Gate = new();
     private static int _torchResolverSet;
 
-    /// <summary>Receives install progress when first use installs a runtime (a host sets it to show a progress bar).</summary>
-    public static Action<RuntimeInstallProgress>? InstallProgress { get; set; }
-
     /// <summary>
     /// The full path of the file to load for <paramref name="libraryName"/> ("torch_cpu", "LibTorchSharp", "c10",
     /// "onnxruntime", "torch_cuda", …) from the runtime in use, or one that is present; null when none has it. Never throws, never installs.
@@ -72,12 +69,7 @@ public static class NativeRuntime
         lock (Gate)
         {
             if (Active.TryGetValue(kind, out ready)) return ready;
-            var platform = RuntimePlatform.Current;
-            if (!platform.IsSupported)
-                throw new BertNerException(BertNerErrorKind.NotInstalled,
-                    $"BertNer has native runtimes for {string.Join(", ", RuntimePlatform.Supported)}; this machine is {platform.Rid}.", platform.Rid);
-            var notes = new List<string>();
-            var runtime = TryFind(kind, notes) ?? Install(RuntimeCatalog.For(kind, RuntimeBackend.Cpu, platform), notes);
+            var runtime = FindOrInstall(kind);
             if (kind == RuntimeKind.Torch) SetTorchResolver();
             foreach (var file in runtime.PreloadOrder()) Handles.GetOrAdd(file, NativeLibrary.Load);
             Active[kind] = runtime;
@@ -85,7 +77,26 @@ public static class NativeRuntime
         }
     }
 
-    private static LocatedRuntime Install(RuntimeSpec spec, List<string> notes)
+    /// <summary>
+    /// The runtime <see cref="Ensure"/> would use, installing the CPU one when none is present, without loading it. A host
+    /// calls this first to show the install's <paramref name="progress"/> and let the user cancel it; <see cref="Ensure"/>
+    /// then finds the installed copy.
+    /// </summary>
+    public static LocatedRuntime FindOrInstall(RuntimeKind kind, IProgress<RuntimeInstallProgress>? progress = null, CancellationToken ct = default)
+    {
+        if (Active.TryGetValue(kind, out var ready)) return ready;
+        var platform = RuntimePlatform.Current;
+        if (!platform.IsSupported)
+            throw new BertNerException(BertNerErrorKind.NotInstalled,
+                $"BertNer has native runtimes for {string.Join(", ", RuntimePlatform.Supported)}; this machine is {platform.Rid}.", platform.Rid);
+        lock (Gate)
+        {
+            var notes = new List<string>();
+            return TryFind(kind, notes) ?? Install(RuntimeCatalog.For(kind, RuntimeBackend.Cpu, platform), notes, progress, ct);
+        }
+    }
+
+    private static LocatedRuntime Install(RuntimeSpec spec, List<string> notes, IProgress<RuntimeInstallProgress>? progress, CancellationToken ct)
     {
         var attempts = new List<string>();
         if (Environment.GetEnvironmentVariable(AutoInstallVariable) is "0")
@@ -95,8 +106,7 @@ public static class NativeRuntime
         {
             try
             {
-                var progress = InstallProgress is { } sink ? new SynchronousProgress(sink) : null;
-                return RuntimeInstaller.InstallAsync(spec, RuntimeLocator.RuntimeRoot, source, force: false, progress, CancellationToken.None).GetAwaiter().GetResult();
+                return RuntimeInstaller.InstallAsync(spec, RuntimeLocator.RuntimeRoot, source, force: false, progress, ct).GetAwaiter().GetResult();
             }
             catch (RuntimeSourceUnavailableException e)
             {
@@ -137,10 +147,4 @@ public static class NativeRuntime
 
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>
         ResolveLibrary(libraryName) is { } path ? Handles.GetOrAdd(path, NativeLibrary.Load) : IntPtr.Zero;
-
-    /// <summary>Reports on the installing thread (Progress&lt;T&gt; would post to a thread pool and arrive late).</summary>
-    private sealed class SynchronousProgress(Action<RuntimeInstallProgress> sink) : IProgress<RuntimeInstallProgress>
-    {
-        public void Report(RuntimeInstallProgress value) => sink(value);
-    }
 }

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using BertNer.Modeling;
 using BertNer.Onnx;
 using BertNer.PowerShell.Support;
+using BertNer.Runtime;
 
 namespace BertNer.PowerShell.Cmdlets;
 
@@ -37,8 +38,7 @@ public sealed class ExportBertNerModelCommand : BertNerCmdlet
         CheckOverwrite(full, Force, nameof(Path));
         try
         {
-            var model = Model is PSObject { BaseObject: NerModel m } ? m : Model as NerModel
-                ?? ModelCache.Get(ModelResolver.Resolve(this, Model), "Cpu");
+            var model = Model is PSObject { BaseObject: NerModel m } ? m : Model as NerModel ?? LoadForExport();
             var what = Quantize == OnnxQuantization.Int8 ? "Export as ONNX with int8 weights" : "Export as ONNX";
             if (!ShouldProcess(full, $"{what} from '{model.SourcePath ?? model.Name}'")) return;
             OnnxExporter.Export(model, full, Quantize, overwrite: Force);
@@ -53,5 +53,12 @@ public sealed class ExportBertNerModelCommand : BertNerCmdlet
         {
             ThrowTerminatingError(new ErrorRecord(e, "BertNer.WriteError", ErrorCategory.WriteError, full));
         }
+    }
+
+    private NerModel LoadForExport()
+    {
+        var folder = ModelResolver.Resolve(this, Model, StopToken);
+        PrepareRuntime(RuntimeKind.Torch);
+        return ModelCache.Get(folder, "Cpu");
     }
 }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using BertNer.Modeling;
 using BertNer.PowerShell.Support;
+using BertNer.Runtime;
 
 namespace BertNer.PowerShell.Cmdlets;
 
@@ -29,6 +30,7 @@ public sealed class ImportBertNerModelCommand : BertNerCmdlet
         try
         {
             var folder = ModelResolver.Resolve(this, Path, StopToken);
+            PrepareRuntime(RuntimeKind.Torch);
             var model = NerModel.Load(folder, Labels, Device.ToString());
             foreach (var w in model.Warnings) WriteWarning(w);
             WriteObject(model);

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using BertNer.Data;
 using BertNer.Features;
 using BertNer.PowerShell.Support;
+using BertNer.Runtime;
 using BertNer.Training;
 
 namespace BertNer.PowerShell.Cmdlets;
@@ -102,6 +103,7 @@ public sealed class StartBertNerTrainingCommand : BertNerCmdlet
         {
             // Hub ids are resolved (and downloaded) here, on the cmdlet's thread, so downloads show progress.
             if (!Resume && options.Model != null) options.Model = ModelResolver.Resolve(this, options.Model, pump.Token);
+            PrepareRuntime(RuntimeKind.Torch);
             // The closure keeps the run too: after Ctrl+C, pump.Run rethrows the failed write instead of returning it.
             run = pump.Run(ct => run = new Trainer(options, events).Run(_train, validation, Resume, ct, replace));
         }

@@ -33,6 +33,9 @@ public abstract class BertNerCmdlet : PSCmdlet, IDisposable
     protected T RunOffPipeline<T, TProgress>(Func<IProgress<TProgress>, CancellationToken, T> work, Action<TProgress> onProgress) =>
         BackgroundWork.Run(work, onProgress, StopToken);
 
+    /// <summary>Installs the native runtime with a progress bar when this is the first command to need it and none is present (<see cref="RuntimeFirstUse"/>).</summary>
+    protected void PrepareRuntime(BertNer.Runtime.RuntimeKind kind) => RuntimeFirstUse.Prepare(this, kind, StopToken);
+
     /// <summary>A <see cref="WorkerPump"/> that Ctrl+C cancels, for work that posts more than progress (log lines, rows).</summary>
     private protected WorkerPump NewPump() => new(StopToken);
 

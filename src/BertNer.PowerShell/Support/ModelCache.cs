@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using BertNer.Inference;
 using BertNer.Modeling;
 using BertNer.Onnx;
+using BertNer.Runtime;
 
 namespace BertNer.PowerShell.Support;
 
@@ -22,8 +23,7 @@ internal static class ModelCache
     public static ITokenClassifier GetClassifier(string folder, string device, InferenceBackend backend)
     {
         var full = Path.GetFullPath(folder);
-        bool onnx = backend == InferenceBackend.Onnx || (backend == InferenceBackend.Auto && OnnxTokenClassifier.IsExport(full));
-        if (!onnx) return new TorchTokenClassifier(Get(full, device));
+        if (RuntimeFor(full, backend) == RuntimeKind.Torch) return new TorchTokenClassifier(Get(full, device));
         if (string.Equals(device, "Cuda", StringComparison.OrdinalIgnoreCase))
             throw new BertNerException(BertNerErrorKind.InvalidArgument,
                 $"'{full}' is an ONNX export, which BertNer runs with ONNX Runtime on the CPU. Leave -Device out (or use Cpu), or give the model's own folder (e.g. the run's best/) with -Backend Torch to use CUDA.", "Device");
@@ -31,6 +31,10 @@ internal static class ModelCache
         var stamp = File.Exists(model) ? File.GetLastWriteTimeUtc(model).Ticks.ToString() : "";
         return LoadOnce(OnnxModels, $"{full}|{stamp}", () => OnnxTokenClassifier.Load(full));
     }
+
+    /// <summary>The native runtime <see cref="GetClassifier"/> will load for <paramref name="folder"/>.</summary>
+    public static RuntimeKind RuntimeFor(string folder, InferenceBackend backend) =>
+        backend == InferenceBackend.Onnx || (backend == InferenceBackend.Auto && OnnxTokenClassifier.IsExport(Path.GetFullPath(folder))) ? RuntimeKind.Onnx : RuntimeKind.Torch;
 
     public static NerModel Get(string folder, string device)
     {

@@ -26,7 +26,9 @@ internal static class ModelResolver
                     $"-Backend Onnx runs an exported folder, and '{m.Name}' is a model object loaded with libtorch. Give the folder Export-BertNerModel wrote, or leave -Backend out.", "Backend");
             return new Inference.TorchTokenClassifier(m);
         }
-        return ModelCache.GetClassifier(Resolve(cmdlet, model, ct), device, backend);
+        var folder = Resolve(cmdlet, model, ct);
+        RuntimeFirstUse.Prepare(cmdlet, ModelCache.RuntimeFor(folder, backend), ct);
+        return ModelCache.GetClassifier(folder, device, backend);
     }
 
     public static string Resolve(PSCmdlet cmdlet, object model, CancellationToken ct = default)
