@@ -86,6 +86,7 @@ function Build-Module {
         $files[$(if ($relative -in $rootFiles) { $relative } else { Join-Path 'lib' $relative })] = $f.FullName
     }
     $files['BertNer.psd1'] = Join-Path $root 'BertNer.psd1'
+    $files['license.txt'] = Join-Path $root 'LICENSE'   # the name the PowerShell Gallery looks for in a module's root
     foreach ($f in Get-ChildItem (Join-Path $root 'module') -File -Recurse) {
         $files[[IO.Path]::GetRelativePath((Join-Path $root 'module'), $f.FullName)] = $f.FullName
     }

@@ -1,6 +1,6 @@
 # Issue 18, point 5: the package as a user gets it. build.ps1 -Package (and -Test) writes out/packages/BertNer.<version>.nupkg;
 # this publishes it to a local PSResourceGet repository, installs it into a fresh pwsh with its own HOME (an empty
-# module path) and uses it there. The steps that need libtorch wait for the runtime installer (Install-BertNerRuntime).
+# module path) and uses it there, installing the native runtime from the NuGet global packages folder (no download).
 BeforeAll {
     . (Join-Path $PSScriptRoot 'FreshPwsh.ps1')
     $staged = Split-Path $env:BERTNER_MODULE
@@ -38,7 +38,7 @@ Describe 'The BertNer package' {
             $entries = @($zip.Entries.FullName)
             $nuspec = [xml][IO.StreamReader]::new($zip.GetEntry('BertNer.nuspec').Open()).ReadToEnd()
         } finally { $zip.Dispose() }
-        foreach ($expected in 'BertNer.psd1', 'BertNer.Loader.dll', 'BertNer.PowerShell.dll', 'BertNer.Format.ps1xml',
+        foreach ($expected in 'BertNer.psd1', 'license.txt', 'BertNer.Loader.dll', 'BertNer.PowerShell.dll', 'BertNer.Format.ps1xml',
             'en-US/BertNer.PowerShell.dll-Help.xml', 'en-US/about_BertNer.help.txt', 'lib/BertNer.Engine.dll', 'lib/TorchSharp.dll',
             'lib/TorchSharp.PyBridge.dll', 'lib/Razorvine.Pickle.dll', 'lib/YamlDotNet.dll', 'lib/Microsoft.ML.Tokenizers.dll',
             'lib/Microsoft.ML.OnnxRuntime.dll', 'lib/OnnxSharp.dll', 'lib/Google.Protobuf.dll') {
@@ -133,17 +133,11 @@ $r | ConvertTo-Json -Depth 3 | Set-Content $Result
 
     Context 'with the native runtime (Install-BertNerRuntime)' {
         BeforeAll {
-            # The runtime installer (issue 18.2) is built on branch i18-runtime; until it is merged, the installed
-            # module has no Install-BertNerRuntime and these steps are skipped with that reason.
-            $probe = Invoke-FreshPwsh -Script 'Import-Module BertNer; [bool](Get-Command Install-BertNerRuntime -Module BertNer -ErrorAction Ignore)' -Environment $userEnvironment
-            $script:hasInstaller = $probe.ExitCode -eq 0 -and $probe.Output.Trim() -eq 'True'
-            $script:noInstaller = 'Install-BertNerRuntime (issue 18.2) comes from branch i18-runtime, not merged into this build'
             $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
             $script:globalPackages = $packages
         }
 
         It 'installs libtorch on first use, with a progress bar, when a command needs it and none is there' {
-            if (-not $hasInstaller) { Set-ItResult -Skipped -Because $noInstaller; return }
             # The tiny model is made here (with the build's libtorch); the fresh pwsh has no runtime at all: its own
             # empty runtime folder, the global packages folder as the install source, no Install-BertNerRuntime.
             Import-Module $env:BERTNER_MODULE -Force
@@ -184,7 +178,6 @@ $progress = @($ps.Streams.Progress)
         }
 
         It 'installs libtorch and ONNX Runtime from the NuGet global packages folder (no download)' {
-            if (-not $hasInstaller) { Set-ItResult -Skipped -Because $noInstaller; return }
             $run = Invoke-FreshPwsh -Environment $userEnvironment -Parameters @{ Source = $globalPackages } -Script @'
 param([string] $Source)
 $ErrorActionPreference = 'Stop'
@@ -199,7 +192,6 @@ Get-BertNerRuntime | Out-String
         }
 
         It 'trains 20 steps and tags a sentence with Get-NerEntities' {
-            if (-not $hasInstaller) { Set-ItResult -Skipped -Because $noInstaller; return }
             $work = Join-Path $TestDrive 'train'
             New-Item -ItemType Directory $work | Out-Null
             $run = Invoke-FreshPwsh -Environment $userEnvironment -Parameters @{ Work = $work; Helpers = (Join-Path $PSScriptRoot 'TinyModel.ps1') } -Script @'
