@@ -92,3 +92,24 @@ Describe 'Import-BertNerModel' {
         { Import-BertNerModel -Path $dir -ErrorAction Stop } | Should -Throw -ExpectedMessage '*hidden_size*multiple of num_attention_heads*'
     }
 }
+
+Describe '-Model binding (ModelArgumentAttribute)' {
+    It '<Command> refuses a -Model of another type while the parameters bind' -ForEach @(
+        @{ Command = 'Get-NerEntity'; Arguments = @{ Text = 'x' } }
+        @{ Command = 'Measure-BertNerModel'; Arguments = @{ Path = 'x.txt' } }
+        @{ Command = 'Export-BertNerModel'; Arguments = @{ Path = 'x' } }
+        @{ Command = 'Start-BertNerTraining'; Arguments = @{} }
+    ) {
+        $e = { & $Command @Arguments -Model (Get-Date) } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -BeLike "ParameterArgumentTransformationError,*$($Command -replace '-')*"
+        $e.Exception.Message | Should -Match '-Model takes a model folder, a Hugging Face hub id, a training run .* got a DateTime'
+    }
+
+    It 'takes a DirectoryInfo as its folder' {
+        $missing = [IO.DirectoryInfo](Join-Path $TestDrive 'no-such-model')
+        $e = { Get-NerEntity -Text 'x' -Model $missing } | Should -Throw -PassThru
+        # Past binding: the folder itself is what is wrong, named in full.
+        $e.FullyQualifiedErrorId | Should -Not -BeLike 'ParameterArgumentTransformationError*'
+        $e.Exception.Message | Should -BeLike "*$($missing.FullName)*"
+    }
+}

@@ -65,7 +65,11 @@ Describe 'Start-BertNerTraining (tiny model)' {
         $run.Epochs.Count | Should -Be 3
         $run.Epochs[2].F1 | Should -BeGreaterThan 0.8
         $run.BestModelPath | Should -Be (Join-Path $out 'best')
-        ($info | Out-String) | Should -Match 'Epoch\s+Step\s+TrainLoss'
+        # The rows shown while training are the format view's: what $run.Epochs | Format-Table prints afterwards.
+        $shown = @($info | Where-Object Tags -Contains 'BertNer.Epoch' | ForEach-Object { "$($_.MessageData)" })
+        $table = @(($run.Epochs | Format-Table | Out-String -Width 200) -split '\r?\n' | ForEach-Object TrimEnd | Where-Object { $_ })
+        $shown | Should -Be $table
+        $shown[0] | Should -Match '^Epoch\s+Step\s+TrainLoss'
         Test-Path (Join-Path $out 'metrics.jsonl') | Should -BeTrue
         Test-Path (Join-Path $out 'config.yaml') | Should -BeTrue
         (Get-Content (Join-Path $out 'config.yaml') -Raw) | Should -Match 'learning_rate: 0.005'

@@ -14,6 +14,7 @@ public sealed class ExportBertNerModelCommand : BertNerCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
     [ArgumentCompleter(typeof(Completion.ModelArgumentCompleter))]
+    [ModelArgument]
     public object Model { get; set; } = null!;
 
     [Parameter(Mandatory = true, Position = 1)]

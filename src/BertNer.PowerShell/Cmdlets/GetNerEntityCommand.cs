@@ -46,6 +46,7 @@ public sealed class GetNerEntityCommand : BertNerCmdlet
     [Parameter(Mandatory = true)]
     [ValidateNotNull]
     [ArgumentCompleter(typeof(Completion.ModelArgumentCompleter))]
+    [ModelArgument]
     public object Model { get; set; } = null!;
 
     [Parameter]

@@ -17,6 +17,7 @@ public sealed class MeasureBertNerModelCommand : BertNerCmdlet
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
     [ArgumentCompleter(typeof(Completion.ModelArgumentCompleter))]
+    [ModelArgument]
     public object Model { get; set; } = null!;
 
     [Parameter(ValueFromPipeline = true, ParameterSetName = "Pipeline")]

@@ -21,6 +21,7 @@ public sealed class StartBertNerTrainingCommand : BertNerCmdlet
     /// <summary>Pretrained model: folder, hub id, or model object. Overrides 'model' in the config.</summary>
     [Parameter(Position = 0)]
     [ArgumentCompleter(typeof(Completion.ModelArgumentCompleter))]
+    [ModelArgument]
     public object? Model { get; set; }
 
     [Parameter] public string? ConfigPath { get; set; }
@@ -94,8 +95,7 @@ public sealed class StartBertNerTrainingCommand : BertNerCmdlet
             Warning = line => pump.Post(() => WriteWarning(line)),
             EpochCompleted = r => pump.Post(() =>
             {
-                if (shownHeader++ == 0) HostLine("Epoch   Step  TrainLoss  ValLoss  Precision  Recall      F1  Accuracy  Duration");
-                HostLine(FormatRow(r));
+                foreach (var line in EpochTableLines(r, header: shownHeader++ == 0)) HostLine(line);
             }),
         };
         NerTrainingRun? run = null;
@@ -202,10 +202,14 @@ public sealed class StartBertNerTrainingCommand : BertNerCmdlet
         };
     }
 
-    private static string FormatRow(NerEpochResult r) => string.Create(CultureInfo.InvariantCulture,
-        $"{r.Epoch,5} {r.Step,6} {r.TrainingLoss,10:F4} {Opt(r.ValidationLoss),8} {Opt(r.Precision),10} {Opt(r.Recall),7} {Opt(r.F1),7} {Opt(r.Accuracy),9}  {r.Duration:hh\\:mm\\:ss}");
+    private static readonly ScriptBlock EpochRow = ScriptBlock.Create("param($r, $header) $r | Format-Table -HideTableHeaders:(-not $header) | Out-String -Width 200");
 
-    private static string Opt(double? v) => v is { } x ? x.ToString("F4", CultureInfo.InvariantCulture) : "-";
+    /// <summary>The epoch's row (with the header the first time) as <c>$run.Epochs | Format-Table</c> shows it: the module's format view, one source for both.</summary>
+    private IEnumerable<string> EpochTableLines(NerEpochResult r, bool header) =>
+        InvokeCommand.InvokeScript(false, EpochRow, null, r, header)
+            .SelectMany(o => o.ToString().Split('\n'))
+            .Select(l => l.TrimEnd())
+            .Where(l => l.Length > 0);
 
     // Shown like Write-Host, but on the information stream so -InformationVariable can capture it.
     private void HostLine(string line) =>

@@ -1,14 +1,13 @@
 using System.Management.Automation;
 using BertNer.Hub;
 using BertNer.Modeling;
-using BertNer.Training;
 
 namespace BertNer.PowerShell.Support;
 
 /// <summary>
-/// Turns a -Model argument into a local model folder: a model object gives its folder, a training run its
-/// best/ folder, a path is taken relative to PowerShell's current location, and anything else is looked up
-/// as a Hugging Face hub id (downloaded into the shared cache with Write-Progress, or taken from it).
+/// Turns a -Model argument (after <see cref="ModelArgumentAttribute"/>: a string or a model object) into a local model
+/// folder: a model object gives its folder, a path is taken relative to PowerShell's current location, and anything
+/// else is looked up as a Hugging Face hub id (downloaded into the shared cache with Write-Progress, or taken from it).
 /// Call on the cmdlet's thread.
 /// </summary>
 internal static class ModelResolver
@@ -37,8 +36,9 @@ internal static class ModelResolver
         switch (v)
         {
             case NerModel m when m.SourcePath != null: return m.SourcePath;
-            case NerTrainingRun r: return r.BestModelPath;
-            case DirectoryInfo d: return d.FullName;
+            case NerModel m:
+                throw new BertNerException(BertNerErrorKind.InvalidArgument,
+                    $"The model object '{m.Name}' was made in memory and has no folder. Save it with its Save method, then give that folder.", "Model");
             case string s:
                 var baseDir = cmdlet.SessionState.Path.CurrentFileSystemLocation.ProviderPath;
                 var location = BackgroundWork.Run<ModelLocation, Hub.HubDownloadProgress>(
@@ -47,6 +47,7 @@ internal static class ModelResolver
                 foreach (var w in location.Warnings) cmdlet.WriteWarning(w);
                 return location.Path;
             default:
+                // ModelArgumentAttribute refuses other types while -Model binds; this is for callers that skip binding.
                 throw new BertNerException(BertNerErrorKind.InvalidArgument,
                     $"-Model takes a model folder, a Hugging Face hub id or a model object; got {(v?.GetType().Name ?? "null")}.", "Model");
         }
