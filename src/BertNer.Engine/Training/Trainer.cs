@@ -1,11 +1,8 @@
 using System.Diagnostics;
-using System.Text.Json;
-using BertNer.Checkpoints;
 using BertNer.Data;
 using BertNer.Evaluation;
 using BertNer.Features;
 using BertNer.Hub;
-using BertNer.IO;
 using BertNer.Modeling;
 using BertNer.Runtime;
 using BertNer.Testing;
@@ -22,21 +19,12 @@ namespace BertNer.Training;
 /// </summary>
 public sealed class Trainer
 {
-    public const string StateFile = "trainer_state.json";
-    public const string OptimizerFile = "optimizer.safetensors";
-    public const string RngFile = "rng_state.bin";
-    public const string ConfigFile = "config.yaml";
-    public const string MetricsFile = "metrics.jsonl";
-    public const string LogFile = "train.log";
-
     private readonly TrainingOptions _o;
     private readonly TrainerEvents _events;
     private readonly Func<string, string> _resolveModel;
     private RunLog? _log;
     private ModelEvaluation? _epochEvaluation;
-    private string _outDir = "", _lastDir = "";
-    // Where last/ stands (epoch done, global step), for messages that must say which checkpoint is intact.
-    private (int Epoch, int Step)? _lastCheckpoint;
+    private RunFolder _folder = null!;
 
     public Trainer(TrainingOptions options, TrainerEvents? events = null, Func<string, string>? resolveModel = null)
     {
@@ -66,28 +54,26 @@ public sealed class Trainer
         if (train.Count == 0)
             throw new BertNerException(BertNerErrorKind.InvalidArgument, "No training sentences: pipe NerSentence objects (Import-Conll train.txt | Start-BertNerTraining) or set train_path.", "InputObject");
         TorchRuntime.EnsureLoaded();
-        var outDir = _outDir = Path.GetFullPath(_o.OutputPath);
-        var lastDir = _lastDir = Path.Combine(outDir, "last");
-        RecoverFolders(outDir);
-        if (resume) { CheckResumable(outDir); PrepareOutput(outDir, replace: false); }
-        else if (!replace && HoldsRun(outDir)) throw RunExists(outDir);
-        if (!resume) CheckNothingForeign(outDir);
+        var folder = _folder = new RunFolder(_o.OutputPath);
+        folder.Recover();
+        if (resume) { RunFolder.CheckResumable(folder.Path); folder.Prepare(replace: false, Log); }
+        else if (!replace && RunFolder.HoldsRun(folder.Path)) throw RunFolder.RunExists(folder.Path);
+        if (!resume) RunFolder.CheckNothingForeign(folder.Path);
         var clock = Stopwatch.StartNew();
 
         // A resumed run's folder exists: log from the start. A new run creates nothing until its model has loaded,
         // so a failed start (a wrong -Model) leaves no half-made run folder behind; its lines wait in _pending.
-        using var log = _log = resume ? new RunLog(Path.Combine(outDir, LogFile), Warn) : null;
-        TrainingState state = resume ? LoadCheckpointState(lastDir) : new TrainingState();
+        using var log = _log = resume ? new RunLog(folder.File(RunFolder.LogFile), Warn) : null;
+        TrainingState state = resume ? folder.LoadState() : new TrainingState();
         if (resume)
         {
-            _lastCheckpoint = (state.Epoch - (state.EpochStep == 0 ? 1 : 0), state.GlobalStep);
             // A crash between saving last/ and writing metrics.jsonl leaves the file one epoch short: last/ is the truth.
-            if (state.History.Count > 0) Persist(MetricsFile, () => WriteMetrics(outDir, state.History));
+            if (state.History.Count > 0) folder.WriteMetrics(state.History);
             int planned = PlannedSteps(train.Count);
             if (state.Epoch > _o.Epochs || state.GlobalStep >= planned)
             {
                 // Nothing left to train with these settings: say so and how to go on, rather than "resume" into no steps.
-                Warn(FinishedText(outDir, state, planned));
+                Warn(FinishedText(folder.Path, state, planned));
                 return Result(state, state.Labels, clock, stopped: false);
             }
         }
@@ -96,29 +82,170 @@ public sealed class Trainer
         state.Labels = labels.Labels.ToList();
         _o.Labels = state.Labels;
 
+        using var model = LoadModel(labels, state, resume, replace);
+        using var newLog = resume ? null : _log;
+        SaveConfig(train, validation);
+        var (trainSet, valSet) = Encode(model, labels, train, validation);
+
+        int stepsPerEpoch = BatchOrder.BatchesPerEpoch(trainSet.Count, _o.BatchSize);
+        int totalSteps = _o.Epochs * stepsPerEpoch;
+        if (_o.MaxSteps > 0) totalSteps = Math.Min(totalSteps, _o.MaxSteps);
+        if (resume && state.TotalSteps != 0 && state.TotalSteps != totalSteps)
+            Warn($"The run was planned for {state.TotalSteps} steps and now has {totalSteps}; the learning-rate schedule changes from here on.");
+        state.TotalSteps = totalSteps;
+        var net = model.Classifier!;
+        var schedule = new LinearSchedule(_o.LearningRate, totalSteps, (int)Math.Ceiling(_o.WarmupRatio * totalSteps));
+        using var optimizer = new InPlaceAdamW(net.named_parameters(), _o.AdamBeta1, _o.AdamBeta2, _o.AdamEpsilon, _o.WeightDecay);
+        var step = new TrainingStep(net, optimizer, schedule, _o.MaxGradNorm);
+        if (resume) folder.RestoreOptimizerAndRng(optimizer);
+        else manual_seed(_o.Seed);
+
+        var loop = new EpochLoop(model, step, schedule, trainSet, trainSet.Select(s => s.Length).ToArray(), totalSteps, clock);
+        bool stopped = false;
+        (NerEvaluation Words, EntityConfusion Confusion)? bestScores = null; // the best epoch's, for report.html
+        net.train();
+        while (state.Epoch <= _o.Epochs && state.GlobalStep < totalSteps)
+        {
+            var batches = BatchOrder.ForEpoch(loop.Lengths, _o.BatchSize, _o.Seed, state.Epoch, _o.GroupByLength);
+            stopped = TrainEpoch(loop, batches, state, ct);
+            if (stopped)
+            {
+                Log($"Stopped at step {state.GlobalStep} (epoch {state.Epoch}, step {state.EpochStep}); writing a resumable checkpoint.");
+                EnsureFiniteWeights(net, state);
+                folder.SaveLast(model, optimizer, state);
+                break;
+            }
+            // max_steps can end an epoch early: it stays open in last/, so resuming with a higher -MaxSteps finishes it.
+            bool partial = state.EpochStep < batches.Count;
+            var result = FinishEpoch(model, validation, valSet, state, ct);
+            bool improved = Record(result, state);
+            EnsureFiniteWeights(net, state);
+            folder.Write($"epoch-{result.Epoch}/", () => model.Save(folder.EpochDir(result.Epoch)));
+            if (improved) folder.Write("best/", () => model.Save(folder.BestDir));
+            if (!partial) state.StartNextEpoch();
+            state.Finished = state.Epoch > _o.Epochs || state.GlobalStep >= totalSteps;
+            folder.SaveLast(model, optimizer, state);
+            folder.Checkpoint = (result.Epoch, state.GlobalStep);
+            folder.WriteMetrics(state.History);
+            if (improved) bestScores = _epochEvaluation is { } ev ? (ev.Words, EntityConfusion.Count(validation!, ev.WordPredictions)) : null;
+            WriteReport(state, bestScores);
+            _events.EpochCompleted?.Invoke(result);
+        }
+        Log(stopped ? $"Run stopped after {clock.Elapsed:hh\\:mm\\:ss}; continue with -Resume." : $"Run finished in {clock.Elapsed:hh\\:mm\\:ss}; best epoch {state.BestEpoch} (F1 {state.BestF1:F4}).");
+        if (!stopped && LowF1Text(state, trainSet.Count) is { } hint) Warn(hint);
+        return Result(state, labels.Labels, clock, stopped);
+    }
+
+    /// <summary>What every step of the run shares: the model, the step, the schedule and the encoded training set.</summary>
+    private sealed record EpochLoop(NerModel Model, TrainingStep Step, LinearSchedule Schedule, List<EncodedSentence> TrainSet, int[] Lengths, int TotalSteps, Stopwatch Clock);
+
+    /// <summary>Trains the epoch's remaining batches; true when Ctrl+C stopped it. Reads the loss back a few times a second for progress and the log.</summary>
+    private bool TrainEpoch(EpochLoop loop, IReadOnlyList<int[]> batches, TrainingState state, CancellationToken ct)
+    {
+        var epochClock = Stopwatch.StartNew();
+        int trimsBefore = loop.Step.Memory.Trims;
+        var window = Stopwatch.StartNew();
+        long windowTokens = 0;
+        int windowSteps = 0;
+        var windowLosses = new List<Tensor>(); // one scalar per step since the last read-back
+        bool stopped = false;
+        Log($"Epoch {state.Epoch}/{_o.Epochs}: {batches.Count} steps of {_o.BatchSize} sentences" + (state.EpochStep > 0 ? $", continuing at step {state.EpochStep + 1}" : ""));
+        while (state.EpochStep < batches.Count && state.GlobalStep < loop.TotalSteps)
+        {
+            if (ct.IsCancellationRequested) { stopped = true; break; }
+            using var scope = NewDisposeScope();
+            var items = batches[state.EpochStep].Select(i => loop.TrainSet[i]).ToList();
+            using var batch = Batch.Collate(items, loop.Model.Tokenizer.PadId, loop.Model.Device);
+            if (TorchThreads.Adapt() is { } threads) Log(threads);
+            var loss = loop.Step.Run(batch, state.GlobalStep);
+            state.GlobalStep++;
+            state.EpochStep++;
+            FaultHooks.AfterTrainingStep?.Invoke(state.GlobalStep, loop.Model.Classifier!);
+            windowLosses.Add(loss.MoveToOuterDisposeScope());
+            windowTokens += batch.RealTokens;
+            windowSteps++;
+            state.EpochRealTokens += batch.RealTokens;
+            // Read the loss back (a host sync) only a few times a second, for progress and the log.
+            if (window.Elapsed.TotalSeconds >= 1.0 || state.EpochStep == batches.Count || state.GlobalStep % _o.LoggingSteps == 0)
+            {
+                double sum = ReadBack(windowLosses, state);
+                state.EpochLossSum += sum;
+                state.EpochLossSteps += windowSteps;
+                double tps = windowTokens / Math.Max(1e-9, window.Elapsed.TotalSeconds);
+                double secPerStep = window.Elapsed.TotalSeconds / windowSteps;
+                _events.Progress?.Invoke(new TrainingProgress("Training", state.Epoch, _o.Epochs, state.GlobalStep, loop.TotalSteps,
+                    state.EpochStep, batches.Count, sum / windowSteps, tps, loop.Clock.Elapsed, TimeSpan.FromSeconds(secPerStep * (loop.TotalSteps - state.GlobalStep))));
+                if (state.GlobalStep % _o.LoggingSteps == 0)
+                    Log($"step {state.GlobalStep}/{loop.TotalSteps} epoch {state.Epoch} loss {sum / windowSteps:F4} lr {loop.Schedule.At(state.GlobalStep):E3} {tps:F0} tokens/s");
+                window.Restart(); windowTokens = 0; windowSteps = 0;
+            }
+        }
+        if (windowLosses.Count > 0)
+        {
+            state.EpochLossSum += ReadBack(windowLosses, state);
+            state.EpochLossSteps += windowSteps;
+        }
+        state.EpochSeconds += epochClock.Elapsed.TotalSeconds;
+        // How often the memory guard handed pages back: a count that climbs means steps pay for page faults (docs/design.md, 7.4).
+        Log($"Epoch {state.Epoch}: memory handed back {loop.Step.Memory.Trims - trimsBefore} time(s) during its steps");
+        return stopped;
+    }
+
+    /// <summary>Adds the epoch's row to the history (replacing its partial row) and returns whether it is the best so far.</summary>
+    private static bool Record(NerEpochResult result, TrainingState state)
+    {
+        int earlier = state.History.FindIndex(h => h.Epoch == result.Epoch);
+        if (earlier >= 0) state.History[earlier] = result; // the finished epoch replaces its partial row
+        else state.History.Add(result);
+        // When the partial row was the best, best/ follows the epoch's finished weights.
+        bool improved = result.F1 is null || state.BestF1 is null || result.F1 > state.BestF1 || (earlier >= 0 && state.BestEpoch == result.Epoch);
+        if (improved) { state.BestF1 = result.F1; state.BestEpoch = result.Epoch; }
+        return improved;
+    }
+
+    // report.html is a convenience: failing to write it must never cost the run.
+    private void WriteReport(TrainingState state, (NerEvaluation Words, EntityConfusion Confusion)? best)
+    {
+        try { RunReport.Write(_folder.Path, state.History, best?.Words, best?.Confusion, _o); }
+        catch (Exception e) { Warn($"Could not write {RunReport.FileName} in '{_folder.Path}' ({e.Message}); training goes on."); }
+    }
+
+    /// <summary>The model to train (last/ when resuming). A new run's folder is made only once the model has loaded; then train.log opens with the lines that waited.</summary>
+    private NerModel LoadModel(LabelMap labels, TrainingState state, bool resume, bool replace)
+    {
         if (_o.Model is null && !resume)
             throw new BertNerException(BertNerErrorKind.InvalidArgument, "No model given: use -Model (a Hugging Face folder or hub id) or 'model:' in the YAML config.", "Model");
-        var modelFolder = resume ? lastDir : _resolveModel(_o.Model!);
-        Log(resume ? $"Resuming {outDir} at epoch {state.Epoch}, step {state.GlobalStep}." : $"Loading {modelFolder} with {labels.Count} labels: {string.Join(", ", labels.Labels)}");
-        using var model = NerModel.Load(modelFolder, labels.Labels, _o.Device, _o.Seed);
-        if (!resume)
+        var modelFolder = resume ? _folder.LastDir : _resolveModel(_o.Model!);
+        Log(resume ? $"Resuming {_folder.Path} at epoch {state.Epoch}, step {state.GlobalStep}." : $"Loading {modelFolder} with {labels.Count} labels: {string.Join(", ", labels.Labels)}");
+        var model = NerModel.Load(modelFolder, labels.Labels, _o.Device, _o.Seed);
+        try
         {
-            PrepareOutput(outDir, replace);
-            _log = new RunLog(Path.Combine(outDir, LogFile), Warn);
-            foreach (var line in _pending) _log.WriteLine(line);
+            if (!resume)
+            {
+                _folder.Prepare(replace, Log);
+                _log = new RunLog(_folder.File(RunFolder.LogFile), Warn);
+                foreach (var line in _pending) _log.WriteLine(line);
+            }
+            _pending.Clear();
+            foreach (var w in model.Warnings) Warn(w);
+            if (resume && model.Config.DocumentContext != _o.DocumentContext)
+                throw new BertNerException(BertNerErrorKind.InvalidArgument,
+                    $"The run in '{_folder.Path}' was trained with document_context {model.Config.DocumentContext}, not {_o.DocumentContext}; a run keeps the context it started with. Resume without -DocumentContext, or start a new run.",
+                    "DocumentContext");
+            // Saved in every checkpoint's config.json: prediction reads sentences with the context training used.
+            model.Config.DocumentContext = _o.DocumentContext;
+            return model;
         }
-        _pending.Clear();
-        using var newLog = resume ? null : _log;
-        foreach (var w in model.Warnings) Warn(w);
-        var net = model.Classifier!;
-        if (resume && model.Config.DocumentContext != _o.DocumentContext)
-            throw new BertNerException(BertNerErrorKind.InvalidArgument,
-                $"The run in '{outDir}' was trained with document_context {model.Config.DocumentContext}, not {_o.DocumentContext}; a run keeps the context it started with. Resume without -DocumentContext, or start a new run.",
-                "DocumentContext");
-        // Saved in every checkpoint's config.json: prediction reads sentences with the context training used.
-        model.Config.DocumentContext = _o.DocumentContext;
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
 
-        // Sentences that came as objects are recorded by path, so resume validates as before and the config re-runs.
+    /// <summary>config.yaml, resolved: sentences that came as objects are recorded by path, so resume validates as before and the config re-runs.</summary>
+    private void SaveConfig(IReadOnlyList<NerSentence> train, IReadOnlyList<NerSentence>? validation)
+    {
         string dataNote = "";
         // A path that is gone now was the replaced run's own copy (-Force re-running its config): the sentences are in memory.
         if (_o.TrainPath is null || !File.Exists(_o.TrainPath)) (_o.TrainPath, dataNote) = RecordData(train, RunData.TrainFile, "train_path", "training");
@@ -128,12 +255,16 @@ public sealed class Trainer
             _o.ValidationPath = path;
             dataNote += note;
         }
-        var configPath = Path.Combine(outDir, ConfigFile);
-        Persist(ConfigFile, () => TrainingConfigFile.Save(configPath, _o,
-            $"BertNer training config, resolved for the run in {outDir}.{dataNote}\n" +
-            $"Continue this run with: Start-BertNerTraining -Resume -OutputPath '{outDir}'\n" +
+        var configPath = _folder.File(RunFolder.ConfigFile);
+        _folder.Write(RunFolder.ConfigFile, () => TrainingConfigFile.Save(configPath, _o,
+            $"BertNer training config, resolved for the run in {_folder.Path}.{dataNote}\n" +
+            $"Continue this run with: Start-BertNerTraining -Resume -OutputPath '{_folder.Path}'\n" +
             $"Re-run it from scratch with: Start-BertNerTraining -ConfigPath '{configPath}' -OutputPath <another folder>"));
+    }
 
+    /// <summary>The training and validation sentences as model inputs, with the document context and max_length of this run.</summary>
+    private (List<EncodedSentence> Train, List<EncodedSentence>? Validation) Encode(NerModel model, LabelMap labels, IReadOnlyList<NerSentence> train, IReadOnlyList<NerSentence>? validation)
+    {
         int maxLen = Math.Min(_o.MaxLength, model.Config.MaxPositionEmbeddings);
         var encoder = new SentenceEncoder(model.Tokenizer, labels, _o.LabelAllSubtokens, maxLen, _o.DocumentContext);
         if (_o.DocumentContext > 0) Log($"Document context: up to {_o.DocumentContext} sub-tokens of the neighbouring sentences of the same document on each side.");
@@ -142,122 +273,7 @@ public sealed class Trainer
         var valEncoder = new SentenceEncoder(model.Tokenizer, labels, _o.LabelAllSubtokens, maxLen, _o.DocumentContext);
         var valSet = validation is { Count: > 0 } ? valEncoder.EncodeAll(validation) : null;
         if (valEncoder.Truncated > 0) Warn($"{valEncoder.Truncated} validation sentence(s) were truncated to {maxLen} sub-tokens; their cut-off words count as predicted O.");
-
-        int stepsPerEpoch = BatchOrder.BatchesPerEpoch(trainSet.Count, _o.BatchSize);
-        int totalSteps = _o.Epochs * stepsPerEpoch;
-        if (_o.MaxSteps > 0) totalSteps = Math.Min(totalSteps, _o.MaxSteps);
-        if (resume && state.TotalSteps != 0 && state.TotalSteps != totalSteps)
-            Warn($"The run was planned for {state.TotalSteps} steps and now has {totalSteps}; the learning-rate schedule changes from here on.");
-        state.TotalSteps = totalSteps;
-        var schedule = new LinearSchedule(_o.LearningRate, totalSteps, (int)Math.Ceiling(_o.WarmupRatio * totalSteps));
-        using var optimizer = new InPlaceAdamW(net.named_parameters(), _o.AdamBeta1, _o.AdamBeta2, _o.AdamEpsilon, _o.WeightDecay);
-        var step = new TrainingStep(net, optimizer, schedule, _o.MaxGradNorm);
-
-        if (resume)
-        {
-            var optState = SafeTensors.Load(Path.Combine(lastDir, OptimizerFile));
-            try { optimizer.LoadStateDict(optState, Path.Combine(lastDir, OptimizerFile)); }
-            finally { foreach (var t in optState.Values) t.Dispose(); }
-            RestoreRng(Path.Combine(lastDir, RngFile));
-        }
-        else
-        {
-            manual_seed(_o.Seed);
-        }
-
-        var lengths = trainSet.Select(s => s.Length).ToArray();
-        bool stopped = false;
-        (NerEvaluation Words, EntityConfusion Confusion)? bestScores = null; // the best epoch's, for report.html
-        net.train();
-        while (state.Epoch <= _o.Epochs && state.GlobalStep < totalSteps)
-        {
-            var epochClock = Stopwatch.StartNew();
-            int trimsBefore = step.Memory.Trims;
-            var batches = BatchOrder.ForEpoch(lengths, _o.BatchSize, _o.Seed, state.Epoch, _o.GroupByLength);
-            var window = Stopwatch.StartNew();
-            long windowTokens = 0;
-            int windowSteps = 0;
-            var windowLosses = new List<Tensor>(); // one scalar per step since the last read-back
-            Log($"Epoch {state.Epoch}/{_o.Epochs}: {batches.Count} steps of {_o.BatchSize} sentences" + (state.EpochStep > 0 ? $", continuing at step {state.EpochStep + 1}" : ""));
-            while (state.EpochStep < batches.Count && state.GlobalStep < totalSteps)
-            {
-                if (ct.IsCancellationRequested) { stopped = true; break; }
-                using var scope = NewDisposeScope();
-                var items = batches[state.EpochStep].Select(i => trainSet[i]).ToList();
-                using var batch = Batch.Collate(items, model.Tokenizer.PadId, model.Device);
-                if (TorchThreads.Adapt() is { } threads) Log(threads);
-                var loss = step.Run(batch, state.GlobalStep);
-                state.GlobalStep++;
-                state.EpochStep++;
-                FaultHooks.AfterTrainingStep?.Invoke(state.GlobalStep, net);
-                windowLosses.Add(loss.MoveToOuterDisposeScope());
-                windowTokens += batch.RealTokens;
-                windowSteps++;
-                state.EpochRealTokens += batch.RealTokens;
-                // Read the loss back (a host sync) only a few times a second, for progress and the log.
-                if (window.Elapsed.TotalSeconds >= 1.0 || state.EpochStep == batches.Count || state.GlobalStep % _o.LoggingSteps == 0)
-                {
-                    double sum = ReadBack(windowLosses, state);
-                    state.EpochLossSum += sum;
-                    state.EpochLossSteps += windowSteps;
-                    double tps = windowTokens / Math.Max(1e-9, window.Elapsed.TotalSeconds);
-                    var elapsed = clock.Elapsed;
-                    double secPerStep = window.Elapsed.TotalSeconds / windowSteps;
-                    _events.Progress?.Invoke(new TrainingProgress("Training", state.Epoch, _o.Epochs, state.GlobalStep, totalSteps,
-                        state.EpochStep, batches.Count, sum / windowSteps, tps, elapsed, TimeSpan.FromSeconds(secPerStep * (totalSteps - state.GlobalStep))));
-                    if (state.GlobalStep % _o.LoggingSteps == 0)
-                        Log($"step {state.GlobalStep}/{totalSteps} epoch {state.Epoch} loss {sum / windowSteps:F4} lr {schedule.At(state.GlobalStep):E3} {tps:F0} tokens/s");
-                    window.Restart(); windowTokens = 0; windowSteps = 0;
-                }
-            }
-            if (windowLosses.Count > 0)
-            {
-                state.EpochLossSum += ReadBack(windowLosses, state);
-                state.EpochLossSteps += windowSteps;
-            }
-            state.EpochSeconds += epochClock.Elapsed.TotalSeconds;
-            // How often the memory guard handed pages back: a count that climbs means steps pay for page faults (docs/design.md, 7.4).
-            Log($"Epoch {state.Epoch}: memory handed back {step.Memory.Trims - trimsBefore} time(s) during its steps");
-            if (stopped)
-            {
-                Log($"Stopped at step {state.GlobalStep} (epoch {state.Epoch}, step {state.EpochStep}); writing a resumable checkpoint.");
-                EnsureFiniteWeights(net, state);
-                Persist("last/", () => SaveLast(model, optimizer, state, lastDir));
-                break;
-            }
-            // max_steps can end an epoch early: it stays open in last/, so resuming with a higher -MaxSteps finishes it.
-            bool partial = state.EpochStep < batches.Count;
-            var result = FinishEpoch(model, validation, valSet, state, ct);
-            int earlier = state.History.FindIndex(h => h.Epoch == result.Epoch);
-            if (earlier >= 0) state.History[earlier] = result; // the finished epoch replaces its partial row
-            else state.History.Add(result);
-            // When the partial row was the best, best/ follows the epoch's finished weights.
-            bool improved = result.F1 is null || state.BestF1 is null || result.F1 > state.BestF1 || (earlier >= 0 && state.BestEpoch == result.Epoch);
-            if (improved) { state.BestF1 = result.F1; state.BestEpoch = result.Epoch; }
-            EnsureFiniteWeights(net, state);
-            var epochDir = Path.Combine(outDir, $"epoch-{result.Epoch}");
-            Persist($"epoch-{result.Epoch}/", () => model.Save(epochDir));
-            if (improved) Persist("best/", () => model.Save(Path.Combine(outDir, "best")));
-            if (!partial)
-            {
-                state.Epoch++;
-                state.EpochStep = 0; state.EpochLossSum = 0; state.EpochLossSteps = 0; state.EpochRealTokens = 0; state.EpochSeconds = 0;
-            }
-            state.Finished = state.Epoch > _o.Epochs || state.GlobalStep >= totalSteps;
-            Persist("last/", () => SaveLast(model, optimizer, state, lastDir));
-            _lastCheckpoint = (result.Epoch, state.GlobalStep);
-            Persist(MetricsFile, () => WriteMetrics(outDir, state.History));
-            try // report.html is a convenience: failing to write it must never cost the run
-            {
-                if (improved) bestScores = _epochEvaluation is { } ev ? (ev.Words, EntityConfusion.Count(validation!, ev.WordPredictions)) : null;
-                RunReport.Write(outDir, state.History, bestScores?.Words, bestScores?.Confusion, _o);
-            }
-            catch (Exception e) { Warn($"Could not write {RunReport.FileName} in '{outDir}' ({e.Message}); training goes on."); }
-            _events.EpochCompleted?.Invoke(result);
-        }
-        Log(stopped ? $"Run stopped after {clock.Elapsed:hh\\:mm\\:ss}; continue with -Resume." : $"Run finished in {clock.Elapsed:hh\\:mm\\:ss}; best epoch {state.BestEpoch} (F1 {state.BestF1:F4}).");
-        if (!stopped && LowF1Text(state, trainSet.Count) is { } hint) Warn(hint);
-        return Result(state, labels.Labels, clock, stopped);
+        return (trainSet, valSet);
     }
 
     /// <returns>The path to read the sentences from again (null when they cannot be written), and a line for config.yaml's header.</returns>
@@ -265,7 +281,7 @@ public sealed class Trainer
     {
         try
         {
-            var rec = Persist(fileName, () => RunData.Record(sentences, _outDir, fileName));
+            var rec = _folder.Write(fileName, () => RunData.Record(sentences, _folder.Path, fileName));
             return (rec.Path, rec.IsCopy ? $"\n{key} is a copy of the {sentences.Count} {what} sentences given as objects (a selection, not one whole CoNLL file)." : "");
         }
         catch (BertNerException e) when (e.Kind == BertNerErrorKind.InvalidData)
@@ -278,11 +294,11 @@ public sealed class Trainer
 
     private NerTrainingRun Result(TrainingState state, IReadOnlyList<string> labels, Stopwatch clock, bool stopped) => new()
     {
-        OutputPath = _outDir,
+        OutputPath = _folder.Path,
         BestEpoch = state.BestEpoch,
         BestF1 = state.BestF1,
-        BestModelPath = Path.Combine(_outDir, "best"),
-        LastModelPath = _lastDir,
+        BestModelPath = _folder.BestDir,
+        LastModelPath = _folder.LastDir,
         Epochs = state.History.ToList(),
         Config = _o.Clone(),
         Labels = labels,
@@ -303,7 +319,7 @@ public sealed class Trainer
         return $"Validation F1 is only {f1:F4} after {state.GlobalStep} optimizer step(s) on {sentences} sentences at learning rate {lr}: " +
                "most likely too few steps for that learning rate, so the model still predicts O almost everywhere. " +
                "Train longer or faster: more sentences or -Epochs, or a higher -LearningRate (the quickstart reaches a useful F1 with 2,000 sentences, 1 epoch, -LearningRate 5e-5); " +
-               $"this run can go on with: Start-BertNerTraining -Resume -OutputPath '{_outDir}' {goOn}.";
+               $"this run can go on with: Start-BertNerTraining -Resume -OutputPath '{_folder.Path}' {goOn}.";
     }
 
     private int PlannedSteps(int sentences)
@@ -319,70 +335,6 @@ public sealed class Trainer
             ? $"it reached max_steps {_o.MaxSteps} (step {state.GlobalStep}, {epochsDone} epoch(s) evaluated). To train further, resume with a higher -MaxSteps (or -MaxSteps 0 for all {_o.Epochs} epoch(s))"
             : $"all {_o.Epochs} epoch(s) are done (step {state.GlobalStep}). To train further, resume with a higher -Epochs, e.g. -Epochs {Math.Max(_o.Epochs, state.Epoch - 1) + 1}";
         return $"The run in '{outDir}' is already finished: {stoppedBy}; the learning-rate schedule is then stretched over the new length. Nothing was trained.";
-    }
-
-    /// <summary>True when <paramref name="outDir"/> holds a training run (a checkpoint or metrics written by one).</summary>
-    public static bool HoldsRun(string outDir) =>
-        Directory.Exists(Path.Combine(outDir, "last")) || File.Exists(Path.Combine(outDir, MetricsFile)) || WrittenByARun(Path.Combine(outDir, ConfigFile));
-
-    // A run that stopped before its first checkpoint leaves only its config.yaml, whose header names the run.
-    private static bool WrittenByARun(string configPath)
-    {
-        try
-        {
-            if (!File.Exists(configPath)) return false;
-            using var reader = new StreamReader(configPath);
-            return reader.ReadLine()?.StartsWith("# BertNer training config, resolved for the run in ", StringComparison.Ordinal) == true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
-    }
-
-    /// <summary>
-    /// A new run into a folder that is not a run must not overwrite files it did not write: when the folder
-    /// already has something by a run file's name (a user's own config.yaml, best/, ...), it is refused.
-    /// </summary>
-    private static void CheckNothingForeign(string outDir)
-    {
-        if (!Directory.Exists(outDir) || HoldsRun(outDir)) return;
-        var clashes = RunNames(outDir).Select(Path.GetFileName).ToList();
-        if (clashes.Count > 0)
-            throw new BertNerException(BertNerErrorKind.InvalidArgument,
-                $"'{outDir}' is not a training run (no metrics.jsonl, last/ or run config.yaml) but holds {string.Join(", ", clashes)}, which a run would write over. " +
-                "BertNer never replaces files it did not write: choose another -OutputPath, or move those out of the folder.", "OutputPath");
-    }
-
-    /// <summary>The error for a new run into a folder that holds one (without -Force).</summary>
-    public static BertNerException RunExists(string outDir) => new(BertNerErrorKind.InvalidArgument,
-        $"'{outDir}' already holds a training run. Use -Resume to continue it, -Force to replace it, or choose another -OutputPath.", "OutputPath");
-
-    /// <summary>Throws when <paramref name="outDir"/> has no run that -Resume could continue, saying what is there instead.</summary>
-    public static void CheckResumable(string outDir)
-    {
-        var full = Path.GetFullPath(outDir);
-        if (!Directory.Exists(full))
-            throw new BertNerException(BertNerErrorKind.ObjectNotFound,
-                $"No training run at '{full}' to resume: the folder does not exist. Check -OutputPath (the run's folder, as given when it started), or start a new run without -Resume.", full);
-        if (!File.Exists(Path.Combine(full, "last", StateFile)))
-            throw new BertNerException(BertNerErrorKind.ObjectNotFound,
-                $"Nothing to resume in '{full}': it has no last/{StateFile} (no epoch or stop was checkpointed there). Start the run without -Resume.", full);
-    }
-
-    /// <summary>What a run wrote into its folder, for -WhatIf and for -Force (which removes exactly these); nothing
-    /// when the folder is not a run (<see cref="HoldsRun"/>), so -Force never removes a file a run did not write.</summary>
-    public static IEnumerable<string> RunEntries(string outDir) => HoldsRun(outDir) ? RunNames(outDir) : Enumerable.Empty<string>();
-
-    private static IEnumerable<string> RunNames(string outDir)
-    {
-        if (!Directory.Exists(outDir)) yield break;
-        var files = new[] { ConfigFile, MetricsFile, LogFile, RunReport.FileName }.Concat(RunData.Files);
-        foreach (var f in files)
-            if (File.Exists(Path.Combine(outDir, f))) yield return Path.Combine(outDir, f);
-        foreach (var d in Directory.EnumerateDirectories(outDir))
-        {
-            var name = Path.GetFileName(d);
-            if (name is "last" or "best" || (name.StartsWith("epoch-", StringComparison.Ordinal) && int.TryParse(name.AsSpan(6), out _)))
-                yield return d;
-        }
     }
 
     /// <summary>
@@ -416,59 +368,8 @@ public sealed class Trainer
 
     private BertNerException Diverged(string what, TrainingState state) =>
         new(BertNerErrorKind.InvalidData,
-            $"Training stopped: {what} (epoch {state.Epoch}). {LastCheckpointText()} Continue with -Resume and a lower -LearningRate, or check the data.",
+            $"Training stopped: {what} (epoch {state.Epoch}). {_folder.IntactCheckpointText()} Continue with -Resume and a lower -LearningRate, or check the data.",
             "LearningRate");
-
-    private string LastCheckpointText() => _lastCheckpoint is { } c
-        ? $"The last complete checkpoint, '{_lastDir}' (epoch {c.Epoch}, step {c.Step}), is intact."
-        : $"No checkpoint was written yet in '{_outDir}'.";
-
-    /// <summary>Runs a write into the run folder; a full disk or refused access becomes a WriteError that says which checkpoint is intact.</summary>
-    private void Persist(string what, Action write) => Persist<bool>(what, () => { write(); return true; });
-
-    private T Persist<T>(string what, Func<T> write)
-    {
-        try { return write(); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new BertNerException(BertNerErrorKind.WriteError,
-                $"Could not write {what} in '{_outDir}' ({e.Message}); training stopped. {LastCheckpointText()} " +
-                "Free disk space (or make the folder writable) and continue with -Resume, or start again with another -OutputPath.",
-                "OutputPath", e);
-        }
-    }
-
-    /// <summary>last/trainer_state.json, after checking that last/ holds every file a resume reads.</summary>
-    private static TrainingState LoadCheckpointState(string lastDir)
-    {
-        var missing = new[] { StateFile, OptimizerFile, RngFile, "config.json", StateDictFile.SafeTensorsName, "vocab.txt" }
-            .Where(f => !File.Exists(Path.Combine(lastDir, f))).ToList();
-        if (missing.Count > 0)
-            throw new BertNerException(BertNerErrorKind.InvalidData,
-                $"The checkpoint '{lastDir}' lacks {string.Join(", ", missing)}; it was not written by this version of BertNer or was changed by hand. " +
-                "Restore the folder, or start the run again in another output folder.", lastDir);
-        var path = Path.Combine(lastDir, StateFile);
-        var state = TrainingState.Load(path);
-        if (state.Epoch < 1 || state.EpochStep < 0 || state.GlobalStep < 0 || state.Labels.Count == 0
-            || state.Labels.Distinct(StringComparer.Ordinal).Count() != state.Labels.Count || state.Labels.Any(string.IsNullOrEmpty))
-            throw new BertNerException(BertNerErrorKind.InvalidData,
-                $"'{path}' says epoch {state.Epoch}, step {state.EpochStep} of it, {state.GlobalStep} steps in all and the labels {TrainingOptionKey.Format(state.Labels)}; the checkpoint is damaged. " +
-                "Restore the folder, or start the run again in another output folder.", path);
-        return state;
-    }
-
-    private static void RestoreRng(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        using var current = get_rng_state();
-        if (bytes.Length != current.numel())
-            throw new BertNerException(BertNerErrorKind.InvalidData,
-                $"'{path}' holds {bytes.Length} bytes, not the {current.numel()} of a random-number generator state; the checkpoint is damaged. " +
-                "Restore the folder, or start the run again in another output folder.", path);
-        using var rng = empty(bytes.Length, ScalarType.Byte);
-        rng.bytes = bytes;
-        set_rng_state(rng);
-    }
 
     private NerEpochResult FinishEpoch(NerModel model, IReadOnlyList<NerSentence>? validation, List<EncodedSentence>? valSet, TrainingState state, CancellationToken ct)
     {
@@ -505,89 +406,6 @@ public sealed class Trainer
             $", validation loss {r.ValidationLoss:F4}, precision {r.Precision:F4}, recall {r.Recall:F4}, F1 {r.F1:F4}, accuracy {r.Accuracy:F4}, sub-token F1 {r.SubTokenF1:F4}")
             + $" ({r.Duration.TotalSeconds:F0} s, {r.StepsPerSecond:F2} steps/s, {r.TokensPerSecond:F0} tokens/s)");
         return r;
-    }
-
-    // last/ holds everything -Resume needs; it is replaced atomically, so a crash leaves the previous one.
-    private static void SaveLast(NerModel model, InPlaceAdamW optimizer, TrainingState state, string lastDir)
-    {
-        var parent = Path.GetDirectoryName(lastDir)!;
-        var staging = Path.Combine(parent, $".last-staging-{Guid.NewGuid():N}");
-        try
-        {
-            model.Save(staging);
-            var optState = optimizer.StateDict();
-            try { SafeTensors.Save(Path.Combine(staging, OptimizerFile), optState); }
-            finally { optState["step"].Dispose(); } // the only tensor StateDict makes; the rest are live buffers
-            using (var rng = get_rng_state())
-                AtomicFile.Write(Path.Combine(staging, RngFile), fs => fs.Write(rng.bytes));
-            state.Save(Path.Combine(staging, StateFile));
-            AtomicFile.ReplaceFolder(staging, lastDir);
-        }
-        finally
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, true);
-        }
-    }
-
-    private static void WriteMetrics(string outDir, IEnumerable<NerEpochResult> history)
-    {
-        var opts = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-        var lines = history.Select(h => JsonSerializer.Serialize(new
-        {
-            h.Epoch, h.Step, h.TrainingLoss, h.ValidationLoss, h.Precision, h.Recall, h.F1, h.Accuracy, h.SubTokenF1,
-            DurationSeconds = h.Duration.TotalSeconds, h.TokensPerSecond, h.StepsPerSecond,
-        }, opts));
-        AtomicFile.WriteAllText(Path.Combine(outDir, MetricsFile), string.Join("\n", lines) + "\n");
-    }
-
-    private BertNerException NotWritable(Exception e) => new(BertNerErrorKind.WriteError,
-        $"Cannot write to the output folder '{_outDir}' ({e.Message}). Choose a writable -OutputPath with free space.", "OutputPath", e);
-
-    // A crash between the two renames of a folder replacement leaves ".name.old" (last/, best/, epoch-N/): put each back.
-    private void RecoverFolders(string outDir)
-    {
-        try
-        {
-            if (Directory.Exists(outDir))
-                foreach (var old in Directory.EnumerateDirectories(outDir, ".*.old"))
-                    AtomicFile.RecoverFolder(Path.Combine(outDir, Path.GetFileName(old)[1..^".old".Length]));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw NotWritable(e); }
-    }
-
-    private const string ReplacedPrefix = ".replaced-run-";
-
-    /// <param name="replace">Remove the run already there (-Force): only what a run writes (<see cref="RunEntries"/>); other files stay.</param>
-    private void PrepareOutput(string outDir, bool replace)
-    {
-        try
-        {
-            Directory.CreateDirectory(outDir);
-            if (replace)
-            {
-                // Moved aside first (renames in one folder), then deleted: a crash leaves the old run whole or out of the way.
-                var aside = Path.Combine(outDir, ReplacedPrefix + Guid.NewGuid().ToString("N"));
-                var entries = RunEntries(outDir).ToList();
-                Directory.CreateDirectory(aside);
-                foreach (var e in entries)
-                {
-                    var to = Path.Combine(aside, Path.GetFileName(e));
-                    if (Directory.Exists(e)) Directory.Move(e, to); else File.Move(e, to);
-                }
-                Directory.Delete(aside, true);
-                if (entries.Count > 0) Log($"Replaced the run in {outDir} (-Force): removed {string.Join(", ", entries.Select(Path.GetFileName))}.");
-            }
-            // Leftovers of a write that a crash interrupted: never a complete checkpoint, safe to drop.
-            foreach (var d in Directory.EnumerateDirectories(outDir, ".*"))
-                if (d.EndsWith(".tmp", StringComparison.Ordinal) || Path.GetFileName(d).StartsWith(".last-staging-", StringComparison.Ordinal)
-                    || Path.GetFileName(d).StartsWith(ReplacedPrefix, StringComparison.Ordinal))
-                    Directory.Delete(d, true);
-            foreach (var f in Directory.EnumerateFiles(outDir, ".*.tmp")) File.Delete(f);
-            var probe = Path.Combine(outDir, $".write-probe-{Guid.NewGuid():N}.tmp");
-            File.WriteAllBytes(probe, new byte[4096]);
-            File.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw NotWritable(e); }
     }
 
     // Until a new run's folder is made (after its model loads) log lines wait here, then open train.log.

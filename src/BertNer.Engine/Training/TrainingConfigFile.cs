@@ -257,7 +257,7 @@ public static class TrainingConfigFile
     public static TrainingOptions Starting(string? configPath, string? resumedRun)
     {
         if (configPath != null) return Load(configPath);
-        var saved = resumedRun is null ? null : Path.Combine(resumedRun, Trainer.ConfigFile);
+        var saved = resumedRun is null ? null : Path.Combine(resumedRun, RunFolder.ConfigFile);
         return saved != null && File.Exists(saved) ? Load(saved) : new TrainingOptions();
     }
 }

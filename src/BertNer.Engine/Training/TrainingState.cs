@@ -21,6 +21,13 @@ public sealed class TrainingState
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    /// <summary>Moves to the next epoch's first step, clearing the per-epoch sums.</summary>
+    public void StartNextEpoch()
+    {
+        Epoch++;
+        EpochStep = 0; EpochLossSum = 0; EpochLossSteps = 0; EpochRealTokens = 0; EpochSeconds = 0;
+    }
+
     public void Save(string path) => IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
 
     public static TrainingState Load(string path)

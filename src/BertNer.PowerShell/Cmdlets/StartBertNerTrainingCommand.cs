@@ -58,8 +58,8 @@ public sealed class StartBertNerTrainingCommand : BertNerCmdlet
         {
             options = ResolveOptions();
             // Checked before the data: resuming a folder that has no run must say so, not "no training sentences".
-            if (Resume) Trainer.CheckResumable(options.OutputPath);
-            else if (Trainer.HoldsRun(options.OutputPath))
+            if (Resume) RunFolder.CheckResumable(options.OutputPath);
+            else if (RunFolder.HoldsRun(options.OutputPath))
             {
                 if (!Force) ThrowTerminatingError(RunExists(options.OutputPath));
                 replace = true;
@@ -145,7 +145,7 @@ public sealed class StartBertNerTrainingCommand : BertNerCmdlet
     {
         // OverwriteGuard's error id and category, with the message that also names -Resume.
         var guard = OverwriteGuard.Exists(outDir, nameof(OutputPath));
-        return new ErrorRecord(new IOException(Trainer.RunExists(outDir).Message), guard.FullyQualifiedErrorId, guard.CategoryInfo.Category, outDir);
+        return new ErrorRecord(new IOException(RunFolder.RunExists(outDir).Message), guard.FullyQualifiedErrorId, guard.CategoryInfo.Category, outDir);
     }
 
     /// <summary>What -WhatIf shows: the run, where it goes, and what it writes (and for -Force, what it removes).</summary>
@@ -159,8 +159,8 @@ public sealed class StartBertNerTrainingCommand : BertNerCmdlet
         sb.Append(Resume ? $"Resume the training run in '{outDir}'" : $"Train '{o.Model}'")
           .Append(string.Create(CultureInfo.InvariantCulture, $" on {_train.Count} sentences ({validation?.Count ?? 0} validation) for {o.Epochs} epoch(s), up to {steps} steps of {o.BatchSize}, learning rate {o.LearningRate}, device {o.Device}."));
         if (replace)
-            sb.Append($" Replace the run in '{outDir}' (-Force), removing: {string.Join(", ", Trainer.RunEntries(outDir).Select(Path.GetFileName))}.");
-        sb.Append($" Write into '{outDir}': {Trainer.ConfigFile}, {Trainer.LogFile}, {Trainer.MetricsFile}, report.html, {epochs}, best/, last/");
+            sb.Append($" Replace the run in '{outDir}' (-Force), removing: {string.Join(", ", RunFolder.RunEntries(outDir).Select(Path.GetFileName))}.");
+        sb.Append($" Write into '{outDir}': {RunFolder.ConfigFile}, {RunFolder.LogFile}, {RunFolder.MetricsFile}, report.html, {epochs}, best/, last/");
         if (!Resume && o.TrainPath is null) sb.Append($", and {RunData.TrainFile} unless the training sentences are one whole file");
         if (!Resume && o.ValidationPath is null && validation is { Count: > 0 }) sb.Append($", {RunData.ValidationFile} likewise");
         return sb.Append('.').ToString();

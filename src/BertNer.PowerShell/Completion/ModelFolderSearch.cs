@@ -56,9 +56,9 @@ internal static class ModelFolderSearch
     }
 
     private static bool IsRunFolder(string folder) =>
-        File.Exists(System.IO.Path.Combine(folder, Trainer.MetricsFile))
-        || File.Exists(System.IO.Path.Combine(folder, Trainer.StateFile))
-        || File.Exists(System.IO.Path.Combine(folder, "last", Trainer.StateFile));
+        File.Exists(System.IO.Path.Combine(folder, RunFolder.MetricsFile))
+        || File.Exists(System.IO.Path.Combine(folder, RunFolder.StateFile))
+        || File.Exists(System.IO.Path.Combine(folder, "last", RunFolder.StateFile));
 
     private static IEnumerable<ModelFolder> Checkpoints(string run)
     {

@@ -98,7 +98,7 @@ public sealed class CheckpointRegressionTests : IDisposable
     {
         // Before: libtorch refused the short state inside set_rng_state (ExternalException).
         var run = TrainedRun();
-        var rng = Path.Combine(run, "last", Trainer.RngFile);
+        var rng = Path.Combine(run, "last", RunFolder.RngFile);
         File.WriteAllBytes(rng, File.ReadAllBytes(rng)[..100]);
         var e = Assert.Throws<BertNerException>(() => new Trainer(Options(epochs: 2)).Run(ToyData.Sentences(16), null, resume: true));
         Assert.Equal(rng, e.Target);
@@ -110,7 +110,7 @@ public sealed class CheckpointRegressionTests : IDisposable
     {
         // Before: LabelMap threw ArgumentException ("An item with the same key has already been added. Key: O").
         var run = TrainedRun();
-        var state = Path.Combine(run, "last", Trainer.StateFile);
+        var state = Path.Combine(run, "last", RunFolder.StateFile);
         File.WriteAllText(state, File.ReadAllText(state).Replace("\"Labels\": [", "\"Labels\": [ \"O\","));
         var e = Assert.Throws<BertNerException>(() => new Trainer(Options(epochs: 2)).Run(ToyData.Sentences(16), null, resume: true));
         Assert.Equal(state, e.Target);

@@ -79,7 +79,7 @@ public class KillAndResumeTests(UninterruptedRun baseline, ITestOutputHelper out
             Assert.True(code == 0, $"resume exited with {code}:\n{resumed.Transcript}");
         }
         AssertEveryCheckpointIsWhole(run);
-        AssertSameMetrics(Path.Combine(baseline.Output, Trainer.MetricsFile), Path.Combine(run, Trainer.MetricsFile));
+        AssertSameMetrics(Path.Combine(baseline.Output, RunFolder.MetricsFile), Path.Combine(run, RunFolder.MetricsFile));
         foreach (var folder in new[] { "last", "best", "epoch-1", "epoch-2" })
             AssertSameWeights(Path.Combine(baseline.Output, folder), Path.Combine(run, folder));
         output.WriteLine($"{name}: resumed to the same metrics and weights as the uninterrupted run");
@@ -91,14 +91,14 @@ public class KillAndResumeTests(UninterruptedRun baseline, ITestOutputHelper out
         var model = new[] { "config.json", StateDictFile.SafeTensorsName, "vocab.txt", "tokenizer_config.json", "special_tokens_map.json" };
         foreach (var folder in Directory.EnumerateDirectories(run).Where(d => Path.GetFileName(d) is "best" or "last" || Path.GetFileName(d).StartsWith("epoch-")))
         {
-            var needed = Path.GetFileName(folder) == "last" ? model.Concat(new[] { Trainer.StateFile, Trainer.OptimizerFile, Trainer.RngFile }) : model;
+            var needed = Path.GetFileName(folder) == "last" ? model.Concat(new[] { RunFolder.StateFile, RunFolder.OptimizerFile, RunFolder.RngFile }) : model;
             foreach (var file in needed)
                 Assert.True(File.Exists(Path.Combine(folder, file)), $"{folder} lacks {file}: a half-written checkpoint");
             using (var m = NerModel.Load(folder, device: "Cpu")) Assert.Equal(5, m.Labels.Count);
             if (Path.GetFileName(folder) == "last")
             {
-                Assert.True(TrainingState.Load(Path.Combine(folder, Trainer.StateFile)).GlobalStep > 0);
-                foreach (var t in SafeTensors.Load(Path.Combine(folder, Trainer.OptimizerFile)).Values) t.Dispose();
+                Assert.True(TrainingState.Load(Path.Combine(folder, RunFolder.StateFile)).GlobalStep > 0);
+                foreach (var t in SafeTensors.Load(Path.Combine(folder, RunFolder.OptimizerFile)).Values) t.Dispose();
             }
         }
     }

@@ -13,7 +13,7 @@ public class ResumeDamageFuzzTests(ITestOutputHelper output)
 {
     private static readonly string[] Files =
     {
-        Trainer.StateFile, Trainer.OptimizerFile, Trainer.RngFile, "config.json", "model.safetensors", "vocab.txt",
+        RunFolder.StateFile, RunFolder.OptimizerFile, RunFolder.RngFile, "config.json", "model.safetensors", "vocab.txt",
         "tokenizer_config.json", "special_tokens_map.json",
     };
 
@@ -55,9 +55,9 @@ public class ResumeDamageFuzzTests(ITestOutputHelper output)
         {
             var runDir = dir[$"state-{find.Length}-{replace.Length}"];
             CopyFolder(pristine, runDir);
-            var path = Path.Combine(runDir, "last", Trainer.StateFile);
+            var path = Path.Combine(runDir, "last", RunFolder.StateFile);
             File.WriteAllText(path, File.ReadAllText(path).Replace(find, replace));
-            run.Case($"{Trainer.StateFile} {replace}", () => new Trainer(Options(runDir, epochs: 2)).Run(train, null, resume: true));
+            run.Case($"{RunFolder.StateFile} {replace}", () => new Trainer(Options(runDir, epochs: 2)).Run(train, null, resume: true));
         }
         run.AssertAllTyped();
     }

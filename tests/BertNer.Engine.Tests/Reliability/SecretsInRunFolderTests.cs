@@ -56,7 +56,7 @@ public sealed class SecretsInRunFolderTests : IDisposable
 
         var files = Directory.GetFiles(_dir["run"], "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
             .Concat(Directory.Exists(_dir["run2"]) ? Directory.GetFiles(_dir["run2"], "*", SearchOption.AllDirectories) : []).ToList();
-        foreach (var name in new[] { Trainer.LogFile, Trainer.ConfigFile, Trainer.MetricsFile, Path.Combine("last", Trainer.StateFile), Path.Combine("best", "config.json") })
+        foreach (var name in new[] { RunFolder.LogFile, RunFolder.ConfigFile, RunFolder.MetricsFile, Path.Combine("last", RunFolder.StateFile), Path.Combine("best", "config.json") })
             Assert.Contains(Path.Combine(_dir["run"], name), files);
         var secret = Encoding.UTF8.GetBytes(Token);
         var secret16 = Encoding.Unicode.GetBytes(Token);

@@ -47,11 +47,11 @@ public sealed class TrainingFaultTests(ITestOutputHelper output) : IDisposable
     private static void AssertEpochOneCheckpoint(string run)
     {
         var last = Path.Combine(run, "last");
-        Assert.Equal(8, TrainingState.Load(Path.Combine(last, Trainer.StateFile)).GlobalStep);
+        Assert.Equal(8, TrainingState.Load(Path.Combine(last, RunFolder.StateFile)).GlobalStep);
         using var m = NerModel.Load(last, device: "Cpu");
         foreach (var (name, p) in m.Classifier!.named_parameters())
             Assert.True(p.isfinite().all().item<bool>(), $"{name} is not finite in last/");
-        Assert.Single(File.ReadAllLines(Path.Combine(run, Trainer.MetricsFile)));
+        Assert.Single(File.ReadAllLines(Path.Combine(run, RunFolder.MetricsFile)));
         Assert.False(Directory.Exists(Path.Combine(run, "epoch-2")), "epoch-2/ was written from a diverged model");
     }
 
@@ -111,7 +111,7 @@ public sealed class TrainingFaultTests(ITestOutputHelper output) : IDisposable
         int optimizerWrites = 0;
         FaultHooks.CheckpointWrite = (point, path) =>
         {
-            if (point == "file-data-written" && Path.GetFileName(path) == Trainer.OptimizerFile && ++optimizerWrites == 2)
+            if (point == "file-data-written" && Path.GetFileName(path) == RunFolder.OptimizerFile && ++optimizerWrites == 2)
                 throw new IOException("No space left on device : '" + path + "'");
         };
         var run = _dir["full"];
@@ -123,7 +123,7 @@ public sealed class TrainingFaultTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("No space left on device", e.Message);
         Assert.Contains("(epoch 1, step 8), is intact", e.Message);
         Assert.Contains("continue with -Resume", e.Message);
-        Assert.Equal(8, TrainingState.Load(Path.Combine(run, "last", Trainer.StateFile)).GlobalStep);
+        Assert.Equal(8, TrainingState.Load(Path.Combine(run, "last", RunFolder.StateFile)).GlobalStep);
         Assert.Empty(Directory.EnumerateFileSystemEntries(run, ".*")); // no staging folder or temporary file left behind
 
         FaultHooks.CheckpointWrite = null;
@@ -148,7 +148,7 @@ public sealed class TrainingFaultTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(BertNerErrorKind.WriteError, e.Kind);
         Assert.Contains("No space left on device", e.Message);
         Assert.Contains("(epoch 1, step 8), is intact", e.Message);
-        Assert.Equal(8, TrainingState.Load(Path.Combine(run, "last", Trainer.StateFile)).GlobalStep);
+        Assert.Equal(8, TrainingState.Load(Path.Combine(run, "last", RunFolder.StateFile)).GlobalStep);
         using (var m = NerModel.Load(Path.Combine(run, "last"), device: "Cpu")) Assert.Equal(5, m.Labels.Count);
 
         disk.Resize(8 << 20);

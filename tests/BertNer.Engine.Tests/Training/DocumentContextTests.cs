@@ -258,7 +258,7 @@ public class DocumentContextTests
         foreach (var folder in new[] { "best", "last", "epoch-1" })
             using (var saved = NerModel.Load(Path.Combine(run.OutputPath, folder), device: "Cpu"))
                 Assert.Equal(6, saved.Config.DocumentContext);
-        Assert.Contains("document_context: 6", File.ReadAllText(Path.Combine(run.OutputPath, Trainer.ConfigFile)));
+        Assert.Contains("document_context: 6", File.ReadAllText(Path.Combine(run.OutputPath, RunFolder.ConfigFile)));
         var report = File.ReadAllText(Path.Combine(run.OutputPath, RunReport.FileName));
         Assert.Contains("document context</span><b>6 sub-tokens</b>", report);
 

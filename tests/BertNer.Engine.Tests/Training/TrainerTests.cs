@@ -32,9 +32,9 @@ public class TrainerTests
         Assert.Equal(4 * 12, run.Steps);
         foreach (var d in new[] { "best", "last", "epoch-1", "epoch-4" })
             Assert.True(File.Exists(Path.Combine(run.OutputPath, d, "model.safetensors")), d);
-        Assert.Equal(4, File.ReadAllLines(Path.Combine(run.OutputPath, Trainer.MetricsFile)).Length);
-        Assert.True(File.Exists(Path.Combine(run.OutputPath, Trainer.ConfigFile)));
-        Assert.Contains("Epoch 4", File.ReadAllText(Path.Combine(run.OutputPath, Trainer.LogFile)));
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(run.OutputPath, RunFolder.MetricsFile)).Length);
+        Assert.True(File.Exists(Path.Combine(run.OutputPath, RunFolder.ConfigFile)));
+        Assert.Contains("Epoch 4", File.ReadAllText(Path.Combine(run.OutputPath, RunFolder.LogFile)));
     }
 
     [Fact]

@@ -91,7 +91,7 @@ public class TrainingConfigFileTests
     {
         using var dir = new TempDir();
         var run = Directory.CreateDirectory(dir["run"]).FullName;
-        TrainingConfigFile.Save(Path.Combine(run, Trainer.ConfigFile), new TrainingOptions { Model = "saved", Epochs = 7 }, "test");
+        TrainingConfigFile.Save(Path.Combine(run, RunFolder.ConfigFile), new TrainingOptions { Model = "saved", Epochs = 7 }, "test");
         TrainingConfigFile.Save(dir["other.yaml"], new TrainingOptions { Model = "given", Epochs = 5 }, "test");
 
         Assert.Equal(7, TrainingConfigFile.Starting(null, run).Epochs);
