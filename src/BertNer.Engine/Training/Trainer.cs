@@ -102,7 +102,6 @@ public sealed class Trainer
 
         var loop = new EpochLoop(model, step, schedule, trainSet, trainSet.Select(s => s.Length).ToArray(), totalSteps, clock);
         bool stopped = false;
-        (NerEvaluation Words, EntityConfusion Confusion)? bestScores = null; // the best epoch's, for report.html
         net.train();
         while (state.Epoch <= _o.Epochs && state.GlobalStep < totalSteps)
         {
@@ -127,8 +126,7 @@ public sealed class Trainer
             folder.SaveLast(model, optimizer, state);
             folder.Checkpoint = (result.Epoch, state.GlobalStep);
             folder.WriteMetrics(state.History);
-            if (improved) bestScores = _epochEvaluation is { } ev ? (ev.Words, EntityConfusion.Count(validation!, ev.WordPredictions)) : null;
-            WriteReport(state, bestScores);
+            WriteReport(state, improved, validation);
             _events.EpochCompleted?.Invoke(result);
         }
         Log(stopped ? $"Run stopped after {clock.Elapsed:hh\\:mm\\:ss}; continue with -Resume." : $"Run finished in {clock.Elapsed:hh\\:mm\\:ss}; best epoch {state.BestEpoch} (F1 {state.BestF1:F4}).");
@@ -203,10 +201,17 @@ public sealed class Trainer
         return improved;
     }
 
-    // report.html is a convenience: failing to write it must never cost the run.
-    private void WriteReport(TrainingState state, (NerEvaluation Words, EntityConfusion Confusion)? best)
+    // The best epoch's scores and entity confusion, for report.html.
+    private (NerEvaluation Words, EntityConfusion Confusion)? _bestScores;
+
+    // report.html is a convenience: failing to write it (or to count its confusion matrix) must never cost the run.
+    private void WriteReport(TrainingState state, bool improved, IReadOnlyList<NerSentence>? validation)
     {
-        try { RunReport.Write(_folder.Path, state.History, best?.Words, best?.Confusion, _o); }
+        try
+        {
+            if (improved) _bestScores = _epochEvaluation is { } ev ? (ev.Words, EntityConfusion.Count(validation!, ev.WordPredictions)) : null;
+            RunReport.Write(_folder.Path, state.History, _bestScores?.Words, _bestScores?.Confusion, _o);
+        }
         catch (Exception e) { Warn($"Could not write {RunReport.FileName} in '{_folder.Path}' ({e.Message}); training goes on."); }
     }
 
