@@ -15,11 +15,6 @@ internal static class RuntimeFirstUse
     public static void Prepare(PSCmdlet cmdlet, RuntimeKind kind, CancellationToken ct)
     {
         if (NativeRuntime.InUse(kind) is not null) return;
-        string? shown = null;
-        BackgroundWork.Run<LocatedRuntime, RuntimeInstallProgress>(
-            (progress, token) => NativeRuntime.FindOrInstall(kind, progress, token),
-            p => { cmdlet.WriteProgress(RuntimeProgressRecords.From(p, ActivityId)); shown = p.Runtime; },
-            ct);
-        if (shown != null) cmdlet.WriteProgress(RuntimeProgressRecords.Completed(shown, ActivityId));
+        RuntimeInstall.WithProgress(cmdlet, ActivityId, ct, (progress, token) => NativeRuntime.FindOrInstall(kind, progress, token));
     }
 }

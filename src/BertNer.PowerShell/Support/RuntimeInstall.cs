@@ -6,14 +6,22 @@ namespace BertNer.PowerShell.Support;
 /// <summary>Runs one runtime install for a cmdlet: on a worker thread, with a progress bar, Ctrl+C stopping it.</summary>
 internal static class RuntimeInstall
 {
-    public static LocatedRuntime Run(PSCmdlet cmdlet, RuntimeSpec spec, string root, string source, bool force, bool patchForThisSystem, int activityId, CancellationToken ct)
+    public static LocatedRuntime Run(PSCmdlet cmdlet, RuntimeSpec spec, string root, string source, bool force, bool patchForThisSystem, int activityId, CancellationToken ct) =>
+        WithProgress(cmdlet, activityId, ct,
+            (progress, token) => RuntimeInstaller.InstallAsync(spec, root, source, force, progress, token, patchForThisSystem).GetAwaiter().GetResult());
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a worker; the install progress it reports becomes this cmdlet's progress bar, closed
+    /// with a Completed record when anything was shown (an intact runtime shows nothing).
+    /// </summary>
+    public static LocatedRuntime WithProgress(PSCmdlet cmdlet, int activityId, CancellationToken ct,
+        Func<IProgress<RuntimeInstallProgress>, CancellationToken, LocatedRuntime> work)
     {
-        bool showed = false;
-        var runtime = BackgroundWork.Run<LocatedRuntime, RuntimeInstallProgress>(
-            (progress, token) => RuntimeInstaller.InstallAsync(spec, root, source, force, progress, token, patchForThisSystem).GetAwaiter().GetResult(),
-            p => { cmdlet.WriteProgress(RuntimeProgressRecords.From(p, activityId)); showed = true; },
+        string? shown = null;
+        var runtime = BackgroundWork.Run<LocatedRuntime, RuntimeInstallProgress>(work,
+            p => { cmdlet.WriteProgress(RuntimeProgressRecords.From(p, activityId)); shown = p.Runtime; },
             ct);
-        if (showed) cmdlet.WriteProgress(RuntimeProgressRecords.Completed(spec.FolderName, activityId));
+        if (shown != null) cmdlet.WriteProgress(RuntimeProgressRecords.Completed(shown, activityId));
         return runtime;
     }
 
