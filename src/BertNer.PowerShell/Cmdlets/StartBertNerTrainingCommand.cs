@@ -202,11 +202,12 @@ public sealed class StartBertNerTrainingCommand : BertNerCmdlet
         };
     }
 
-    private static readonly ScriptBlock EpochRow = ScriptBlock.Create("param($r, $header) $r | Format-Table -HideTableHeaders:(-not $header) | Out-String -Width 200");
+    private const string EpochRow = "param($r, $header) $r | Format-Table -HideTableHeaders:(-not $header) | Out-String -Width 200";
 
     /// <summary>The epoch's row (with the header the first time) as <c>$run.Epochs | Format-Table</c> shows it: the module's format view, one source for both.</summary>
     private IEnumerable<string> EpochTableLines(NerEpochResult r, bool header) =>
-        InvokeCommand.InvokeScript(false, EpochRow, null, r, header)
+        // A script block per call: one kept in a static would stay bound to the first runspace that ran it.
+        InvokeCommand.InvokeScript(false, ScriptBlock.Create(EpochRow), null, r, header)
             .SelectMany(o => o.ToString().Split('\n'))
             .Select(l => l.TrimEnd())
             .Where(l => l.Length > 0);
