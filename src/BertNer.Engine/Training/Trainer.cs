@@ -100,12 +100,13 @@ public sealed class Trainer
         if (resume) folder.RestoreOptimizerAndRng(optimizer);
         else manual_seed(_o.Seed);
 
-        var loop = new EpochLoop(model, step, schedule, trainSet, trainSet.Select(s => s.Length).ToArray(), totalSteps, clock);
+        var loop = new EpochLoop(model, step, schedule, trainSet, totalSteps, clock);
+        var lengths = trainSet.Select(s => s.Length).ToArray();
         bool stopped = false;
         net.train();
         while (state.Epoch <= _o.Epochs && state.GlobalStep < totalSteps)
         {
-            var batches = BatchOrder.ForEpoch(loop.Lengths, _o.BatchSize, _o.Seed, state.Epoch, _o.GroupByLength);
+            var batches = BatchOrder.ForEpoch(lengths, _o.BatchSize, _o.Seed, state.Epoch, _o.GroupByLength);
             stopped = TrainEpoch(loop, batches, state, ct);
             if (stopped)
             {
@@ -135,7 +136,7 @@ public sealed class Trainer
     }
 
     /// <summary>What every step of the run shares: the model, the step, the schedule and the encoded training set.</summary>
-    private sealed record EpochLoop(NerModel Model, TrainingStep Step, LinearSchedule Schedule, List<EncodedSentence> TrainSet, int[] Lengths, int TotalSteps, Stopwatch Clock);
+    private sealed record EpochLoop(NerModel Model, TrainingStep Step, LinearSchedule Schedule, List<EncodedSentence> TrainSet, int TotalSteps, Stopwatch Clock);
 
     /// <summary>Trains the epoch's remaining batches; true when Ctrl+C stopped it. Reads the loss back a few times a second for progress and the log.</summary>
     private bool TrainEpoch(EpochLoop loop, IReadOnlyList<int[]> batches, TrainingState state, CancellationToken ct)
