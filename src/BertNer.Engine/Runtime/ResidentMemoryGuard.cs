@@ -12,16 +12,21 @@ namespace BertNer.Runtime;
 /// ordinary step reuses, and each trim costs the next steps page faults (docs/design.md, "The resident-memory
 /// guard"; figures in docs/performance.md). And not more often than every <c>stepsBetweenTrims</c> steps:
 /// as a run goes on the heap fragments, steps leave the size past the margin more and more often, and
-/// trimming each time cost the later epochs a fifth of their speed (issue #22).
+/// trimming each time cost the later epochs a fifth of their speed (issue #22). Except when the size is far
+/// above the level (twice the margin): such a rise, rare, would otherwise stay resident until the next chance
+/// and set the run's peak (a full CoNLL epoch sat 230 MB up for its last hundred steps).
 /// </summary>
 /// <param name="settleSteps">Steps whose resident size sets the level: the first steps' working sets differ.</param>
-/// <param name="stepsBetweenTrims">Fewest steps from one <see cref="AfterStep"/> trim to the next.</param>
+/// <param name="stepsBetweenTrims">Fewest steps from one <see cref="AfterStep"/> trim to the next, unless the size is far above the level.</param>
+/// <param name="farTolerance">How far above the level (a share of it, at least twice <paramref name="minimumGrowth"/>) a step must leave the
+/// size to be trimmed however recently the last trim was.</param>
 public sealed class ResidentMemoryGuard(double tolerance = 0.04, long minimumGrowth = 32L << 20, int settleSteps = ResidentMemoryGuard.SettleSteps,
-    int stepsBetweenTrims = ResidentMemoryGuard.StepsBetweenTrims)
+    int stepsBetweenTrims = ResidentMemoryGuard.StepsBetweenTrims, double farTolerance = 0.08)
 {
     private long _highWater;
     private int _afterSteps;
     private int _sinceTrim = int.MaxValue; // AfterStep calls since its last trim
+    private bool _lastTrimEarly; // that trim came within stepsBetweenTrims of the one before, for a size far above the level
     private readonly long[] _recentAttention = new long[WarmUpSteps]; // ring: the last WarmUpSteps batches' sizes
     private int _steps;
 
@@ -79,10 +84,17 @@ public sealed class ResidentMemoryGuard(double tolerance = 0.04, long minimumGro
             if (_afterSteps++ < settleSteps) _highWater = Math.Max(_highWater, rss);
             return;
         }
-        if (_sinceTrim < stepsBetweenTrims) return; // trimmed recently: the pages stay until the next chance
+        bool early = _sinceTrim < stepsBetweenTrims;
+        if (early)
+        {
+            if (rss - _highWater <= Math.Max(2 * minimumGrowth, (long)(_highWater * farTolerance))) return; // trimmed recently: the pages stay until the next chance
+            // Far above soon after an early trim too: these steps need the memory, so it is the new level (one early trim per spacing, no thrashing).
+            if (_lastTrimEarly) { _highWater = rss; return; }
+        }
         if (!GlibcAllocator.Trim()) { _highWater = rss; return; } // cannot hand back (not glibc): accept the new level
         Trims++;
         _sinceTrim = 0;
+        _lastTrimEarly = early;
         long after = ResidentBytes();
         if (after - _highWater > margin) _highWater = after; // live memory really grew: the new mark, no trimming step after step
     }

@@ -100,27 +100,55 @@ public class ResidentMemoryGuardTests
         Skip.IfNot(OperatingSystem.IsLinux(), "resident size and malloc_trim are read and called on Linux only");
         TorchRuntime.EnsureLoaded();
         GlibcAllocator.Trim();
-        var guard = new ResidentMemoryGuard(stepsBetweenTrims: 5);
+        // farTolerance 10: the 320 MB steps below count as past the margin, not far above the level (next test).
+        var guard = new ResidentMemoryGuard(stepsBetweenTrims: 5, farTolerance: 10);
         guard.AfterStep(); // the level of ordinary steps
         var pinned = new List<Tensor>();
-        // A step that leaves about 320 MB of free heap pages behind, as a fragmented heap does late in a run:
-        // right after a trim the next one takes those pages again, the ones after it reuse them.
-        void LargeStep()
-        {
-            var blocks = Enumerable.Range(0, 360).Select(_ => { var b = ones(225_000); pinned.Add(ones(64)); return b; }).ToList();
-            blocks.ForEach(b => b.Dispose());
-            guard.AfterStep();
-        }
         try
         {
-            LargeStep();
+            LeaveFreePages(guard, pinned);
             Assert.Equal(1, guard.Trims);
-            for (int i = 0; i < 4; i++) LargeStep(); // past the margin each time, but within 5 steps of the trim
+            for (int i = 0; i < 4; i++) LeaveFreePages(guard, pinned); // past the margin each time, but within 5 steps of the trim
             Assert.Equal(1, guard.Trims);
-            LargeStep(); // the 5th step after it
+            LeaveFreePages(guard, pinned); // the 5th step after it
             Assert.Equal(2, guard.Trims);
         }
         finally { pinned.ForEach(t => t.Dispose()); }
+    }
+
+    [SkippableFact]
+    public void A_size_far_above_the_level_is_handed_back_soon_after_a_trim_once()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "resident size and malloc_trim are read and called on Linux only");
+        TorchRuntime.EnsureLoaded();
+        GlibcAllocator.Trim();
+        var guard = new ResidentMemoryGuard(stepsBetweenTrims: 50); // far: 8% of the level, at least 64 MB
+        guard.AfterStep(); // the level of ordinary steps
+        long level = ResidentMemoryGuard.ResidentBytes();
+        Skip.If(level * 0.08 > 250_000_000, $"the process is too large ({level / 1e6:F0} MB) for 320 MB to be far above it");
+        var pinned = new List<Tensor>();
+        try
+        {
+            LeaveFreePages(guard, pinned);
+            Assert.Equal(1, guard.Trims);
+            LeaveFreePages(guard, pinned); // far above the level one step after the trim: handed back at once
+            Assert.Equal(2, guard.Trims);
+            // Far above again right after that early trim: the steps need the memory, so it becomes the level
+            // instead of a trim every step.
+            for (int i = 0; i < 5; i++) LeaveFreePages(guard, pinned);
+            Assert.Equal(2, guard.Trims);
+        }
+        finally { pinned.ForEach(t => t.Dispose()); }
+    }
+
+    // A step that leaves about 320 MB of free heap pages behind, as a fragmented heap does late in a run:
+    // right after a trim the next one takes those pages again, the ones after it reuse them. Small tensors
+    // that stay alive between the blocks keep them from merging into one free top the heap could shrink.
+    private static void LeaveFreePages(ResidentMemoryGuard guard, List<Tensor> pinned)
+    {
+        var blocks = Enumerable.Range(0, 360).Select(_ => { var b = ones(225_000); pinned.Add(ones(64)); return b; }).ToList();
+        blocks.ForEach(b => b.Dispose());
+        guard.AfterStep();
     }
 
     [SkippableFact]
