@@ -17,9 +17,7 @@ public class ResidentMemoryGuardTests
     [SkippableFact]
     public void Memory_left_behind_by_a_large_step_is_handed_back()
     {
-        Skip.IfNot(OperatingSystem.IsLinux(), "resident size and malloc_trim are read and called on Linux only");
-        TorchRuntime.EnsureLoaded(); // the allocator settings training runs with
-        GlibcAllocator.Trim(); // start from a heap without free pages that the blocks below could reuse
+        StartFromTrimmedHeap();
         var guard = new ResidentMemoryGuard();
         guard.AfterStep(); // the high-water mark of ordinary steps
         long before = ResidentMemoryGuard.ResidentBytes();
@@ -46,9 +44,7 @@ public class ResidentMemoryGuardTests
     [SkippableFact]
     public void A_working_set_that_really_grew_becomes_the_new_reference()
     {
-        Skip.IfNot(OperatingSystem.IsLinux(), "resident size and malloc_trim are read and called on Linux only");
-        TorchRuntime.EnsureLoaded();
-        GlibcAllocator.Trim();
+        StartFromTrimmedHeap();
         var guard = new ResidentMemoryGuard();
         guard.AfterStep();
         var kept = Enumerable.Range(0, 360).Select(_ => ones(225_000)).ToList(); // still in use
@@ -64,9 +60,7 @@ public class ResidentMemoryGuardTests
     [SkippableFact]
     public void A_resident_size_creeping_up_in_rises_below_the_margin_is_handed_back()
     {
-        Skip.IfNot(OperatingSystem.IsLinux(), "resident size and malloc_trim are read and called on Linux only");
-        TorchRuntime.EnsureLoaded();
-        GlibcAllocator.Trim();
+        StartFromTrimmedHeap();
         const double tolerance = 0.04;
         const long minimumGrowth = 32L << 20;
         var guard = new ResidentMemoryGuard(tolerance, minimumGrowth, settleSteps: 1, stepsBetweenTrims: 1);
@@ -97,9 +91,7 @@ public class ResidentMemoryGuardTests
     [SkippableFact]
     public void Memory_is_handed_back_at_most_once_in_steps_between_trims()
     {
-        Skip.IfNot(OperatingSystem.IsLinux(), "resident size and malloc_trim are read and called on Linux only");
-        TorchRuntime.EnsureLoaded();
-        GlibcAllocator.Trim();
+        StartFromTrimmedHeap();
         // farTolerance 10: the 320 MB steps below count as past the margin, not far above the level (next test).
         var guard = new ResidentMemoryGuard(stepsBetweenTrims: 5, farTolerance: 10);
         guard.AfterStep(); // the level of ordinary steps
@@ -119,13 +111,12 @@ public class ResidentMemoryGuardTests
     [SkippableFact]
     public void A_size_far_above_the_level_is_handed_back_soon_after_a_trim_once()
     {
-        Skip.IfNot(OperatingSystem.IsLinux(), "resident size and malloc_trim are read and called on Linux only");
-        TorchRuntime.EnsureLoaded();
-        GlibcAllocator.Trim();
-        var guard = new ResidentMemoryGuard(stepsBetweenTrims: 50); // far: 8% of the level, at least 64 MB
+        StartFromTrimmedHeap();
+        const double farTolerance = 0.08; // the default; far: 8% of the level, at least 64 MB
+        var guard = new ResidentMemoryGuard(stepsBetweenTrims: 50, farTolerance: farTolerance);
         guard.AfterStep(); // the level of ordinary steps
         long level = ResidentMemoryGuard.ResidentBytes();
-        Skip.If(level * 0.08 > 250_000_000, $"the process is too large ({level / 1e6:F0} MB) for 320 MB to be far above it");
+        Skip.If(level * farTolerance > 250_000_000, $"the process is too large ({level / 1e6:F0} MB) for 320 MB to be far above it");
         var pinned = new List<Tensor>();
         try
         {
@@ -139,6 +130,15 @@ public class ResidentMemoryGuardTests
             Assert.Equal(2, guard.Trims);
         }
         finally { pinned.ForEach(t => t.Dispose()); }
+    }
+
+    // Every test: Linux only (resident size and malloc_trim), the allocator settings training runs with, and a heap
+    // without free pages that the blocks a test allocates could reuse.
+    private static void StartFromTrimmedHeap()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "resident size and malloc_trim are read and called on Linux only");
+        TorchRuntime.EnsureLoaded();
+        GlibcAllocator.Trim();
     }
 
     // A step that leaves about 320 MB of free heap pages behind, as a fragmented heap does late in a run:
