@@ -178,7 +178,17 @@ function Get-PesterModule {
     return $psd1
 }
 
+# The failed tests in a VSTest results file, each with the first line of its message.
+function Get-FailedTestNames([string]$TrxPath) {
+    $xml = [xml](Get-Content $TrxPath -Raw)
+    foreach ($r in @($xml.TestRun.Results.UnitTestResult) | Where-Object { $_ -and $_.outcome -ne 'Passed' -and $_.outcome -ne 'NotExecuted' }) {
+        $message = "$($r.Output.ErrorInfo.Message)".Trim() -split "`n" | Select-Object -First 1
+        "$($r.testName) — $message"
+    }
+}
+
 function Invoke-Tests {
+    $failedNames = @()
     $results = Join-Path $out 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory $results | Out-Null
@@ -202,6 +212,7 @@ function Invoke-Tests {
             Write-Host "xunit did not finish (outcome $($runSummary.outcome), exit code $xunitExit; a crashed test host, see above): counted as one failure."
             $x.failed = 1
         }
+        $failedNames = @(Get-FailedTestNames $trx.FullName)
     } else { Write-Host 'xunit wrote no results: counted as one failure.' }
 
     Write-Host '== Pester (cmdlets)'
@@ -216,7 +227,8 @@ Import-Module '$pester'
 `$cfg.Run.PassThru = `$true
 `$cfg.Output.Verbosity = 'Detailed'
 `$r = Invoke-Pester -Configuration `$cfg
-@{ passed = `$r.PassedCount; failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; skipped = `$r.SkippedCount } |
+@{ passed = `$r.PassedCount; failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; skipped = `$r.SkippedCount
+   names = @(`$r.Failed | ForEach-Object ExpandedPath) + @(`$r.FailedBlocks | ForEach-Object ExpandedPath) + @(`$r.FailedContainers | ForEach-Object Name) } |
     ConvertTo-Json | Set-Content '$summary'
 "@
     $env:BERTNER_MODULE = Join-Path $moduleDir 'BertNer.psd1'
@@ -228,6 +240,9 @@ Import-Module '$pester'
 
     $passed = $x.passed + $p.passed; $failed = $x.failed + $p.failed; $skipped = $x.skipped + $p.skipped
     Write-Host ''
+    # CI shows the last lines of the output: name what failed there, not only thousands of lines above.
+    foreach ($name in $failedNames) { Write-Host "xunit FAILED: $name" }
+    foreach ($name in @($p.names)) { if ($name) { Write-Host "Pester FAILED: $name" } }
     Write-Host "xunit: $($x.passed) passed, $($x.failed) failed, $($x.skipped) skipped; Pester: $($p.passed) passed, $($p.failed) failed, $($p.skipped) skipped"
     Write-Host "$passed passed, $failed failed, $skipped skipped"
     return $failed

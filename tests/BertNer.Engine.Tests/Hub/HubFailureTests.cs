@@ -197,10 +197,11 @@ public sealed class HubFailureTests : HubTestBase
     public void A_hub_that_does_not_answer_times_out_clearly()
     {
         _hub.AddRepo("org/tiny", HubTestModel.Files());
-        _hub.Faults = _ => new LoopbackFault { HeaderDelay = TimeSpan.FromSeconds(3) };
+        // Far apart on purpose: two 0.2 s timeouts against a 60 s wait, so a busy machine cannot blur them.
+        _hub.Faults = _ => new LoopbackFault { HeaderDelay = TimeSpan.FromSeconds(60) };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var e = Assert.Throws<BertNerException>(() => Resolver(attempts: 2, tweak: o => o.RequestTimeout = TimeSpan.FromMilliseconds(200)).Resolve("org/tiny"));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
         Assert.Equal(BertNerErrorKind.ResourceUnavailable, e.Kind);
         Assert.Contains("did not answer within 0.2 s (timed out)", e.Message);
         Assert.Contains("after 2 attempt(s)", e.Message);
@@ -212,10 +213,10 @@ public sealed class HubFailureTests : HubTestBase
         var files = HubTestModel.Files();
         _hub.AddRepo("org/tiny", files);
         int part = files["model.safetensors"].Length / 4;
-        _hub.Faults = FirstTimes(1, CdnGet, new LoopbackFault { StallAfterBytes = part, StallFor = TimeSpan.FromSeconds(10) });
+        _hub.Faults = FirstTimes(1, CdnGet, new LoopbackFault { StallAfterBytes = part, StallFor = TimeSpan.FromSeconds(60) });
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var snap = Resolver(tweak: o => o.ReadTimeout = TimeSpan.FromMilliseconds(300)).Resolve("org/tiny");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}"); // waiting out the stall would take 60 s
         Assert.Equal($"bytes={part}-", _hub.Requests.Where(CdnGet).Last().Header("Range"));
         Assert.Equal(files["model.safetensors"], File.ReadAllBytes(Path.Combine(snap.Path, "model.safetensors")));
     }
@@ -224,12 +225,12 @@ public sealed class HubFailureTests : HubTestBase
     public async Task Cancellation_stops_a_waiting_download_promptly()
     {
         _hub.AddRepo("org/tiny", HubTestModel.Files());
-        _hub.Faults = _ => new LoopbackFault { HeaderDelay = TimeSpan.FromSeconds(20) };
+        _hub.Faults = _ => new LoopbackFault { HeaderDelay = TimeSpan.FromSeconds(60) };
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var resolver = Resolver(tweak: o => o.RequestTimeout = TimeSpan.FromSeconds(30));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => resolver.ResolveAsync(HubModelId.Parse("org/tiny"), null, cts.Token));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}"); // not the 60 s header delay
     }
 
     [Fact]
