@@ -99,6 +99,20 @@ public sealed class ResidentMemoryGuard(double tolerance = 0.04, long minimumGro
         if (after - _highWater > margin) _highWater = after; // live memory really grew: the new mark, no trimming step after step
     }
 
+    /// <summary>
+    /// Between epochs, after validation: its activations are freed and training does not reuse them, so
+    /// hands the free pages back, keeping the level of ordinary steps. The steps after it fault their pages in
+    /// afresh and, in a heap that validation rearranged, can land in more of them than before; a rise past
+    /// the margin right after this counts as an ordinary one, trimmed at once, not as one soon after a trim
+    /// (docs/design.md 7.4). Not counted in <see cref="Trims"/>, which counts trims during steps.
+    /// </summary>
+    public void HandBackBetweenEpochs()
+    {
+        GlibcAllocator.Trim();
+        _sinceTrim = int.MaxValue;
+        _lastTrimEarly = false;
+    }
+
     /// <summary>The process's resident set size in bytes, or 0 where /proc is not available.</summary>
     public static long ResidentBytes()
     {

@@ -117,7 +117,7 @@ public sealed class Trainer
             }
             // max_steps can end an epoch early: it stays open in last/, so resuming with a higher -MaxSteps finishes it.
             bool partial = state.EpochStep < batches.Count;
-            var result = FinishEpoch(model, validation, valSet, state, ct);
+            var result = FinishEpoch(model, validation, valSet, state, step.Memory);
             bool improved = Record(result, state);
             EnsureFiniteWeights(net, state);
             folder.Write($"epoch-{result.Epoch}/", () => model.Save(folder.EpochDir(result.Epoch)));
@@ -377,7 +377,7 @@ public sealed class Trainer
             $"Training stopped: {what} (epoch {state.Epoch}). {_folder.IntactCheckpointText()} Continue with -Resume and a lower -LearningRate, or check the data.",
             "LearningRate");
 
-    private NerEpochResult FinishEpoch(NerModel model, IReadOnlyList<NerSentence>? validation, List<EncodedSentence>? valSet, TrainingState state, CancellationToken ct)
+    private NerEpochResult FinishEpoch(NerModel model, IReadOnlyList<NerSentence>? validation, List<EncodedSentence>? valSet, TrainingState state, ResidentMemoryGuard memory)
     {
         double trainLoss = state.EpochLossSteps == 0 ? double.NaN : state.EpochLossSum / state.EpochLossSteps;
         double secs = Math.Max(1e-9, state.EpochSeconds);
@@ -389,7 +389,7 @@ public sealed class Trainer
                 done => _events.Progress?.Invoke(new TrainingProgress("Evaluating", state.Epoch, _o.Epochs, state.GlobalStep, state.TotalSteps,
                     done, valSet.Count, double.NaN, 0, evalClock.Elapsed, null)), CancellationToken.None);
             model.Classifier!.train();
-            GlibcAllocator.Trim(); // validation's activations stayed in the heap (GlibcAllocator.HeapOnly); training does not reuse them
+            memory.HandBackBetweenEpochs(); // validation's activations stayed in the heap (GlibcAllocator.HeapOnly); training does not reuse them
             Log($"Evaluated {valSet.Count} validation sentences in {evalClock.Elapsed.TotalSeconds:F1} s");
         }
         _epochEvaluation = eval;

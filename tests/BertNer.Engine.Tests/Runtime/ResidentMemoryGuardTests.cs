@@ -28,7 +28,7 @@ public class ResidentMemoryGuardTests
         var pinned = new List<Tensor>();
         var blocks = Enumerable.Range(0, 360).Select(_ => { var b = ones(225_000); pinned.Add(ones(64)); return b; }).ToList();
         long withBlocks = ResidentMemoryGuard.ResidentBytes();
-        Assert.True(withBlocks > before + 250_000_000, "the blocks should add about 320 MB (precondition)");
+        Assert.True(withBlocks > before + 200_000_000, "the blocks should add about 320 MB (precondition; a thread's heap top, up to 64 MB, may have been resident already)");
         blocks.ForEach(b => b.Dispose());
         long afterFree = ResidentMemoryGuard.ResidentBytes();
         Assert.True(afterFree > withBlocks - 100_000_000, "freed blocks should stay resident while trimming is off (precondition)");
@@ -82,8 +82,13 @@ public class ResidentMemoryGuardTests
             }
             long end = ResidentMemoryGuard.ResidentBytes();
             Assert.True(guard.Trims >= 1, $"{guard.Trims} trims"); // how many depends on the heap earlier tests left: 1 in one of 13 suite runs, 2 or more otherwise
-            Assert.True(end - level <= margin,
-                $"resident size {(end - level) / 1e6:F0} MB above the level after 6 growing steps; the margin is {margin / 1e6:F0} MB");
+            // Compared with what a trim leaves now, not with the level: off the main thread glibc cannot hand back
+            // the free top of a thread's heap (up to 64 MB), and whether the blocks ended there depends on the heap
+            // earlier tests left.
+            GlibcAllocator.Trim();
+            long floor = ResidentMemoryGuard.ResidentBytes();
+            Assert.True(end - floor <= margin,
+                $"resident size {(end - floor) / 1e6:F0} MB above what a trim leaves after 6 growing steps; the margin is {margin / 1e6:F0} MB");
         }
         finally { pinned.ForEach(t => t.Dispose()); }
     }
@@ -127,6 +132,27 @@ public class ResidentMemoryGuardTests
             // Far above again right after that early trim: the steps need the memory, so it becomes the level
             // instead of a trim every step.
             for (int i = 0; i < 5; i++) LeaveFreePages(guard, pinned);
+            Assert.Equal(2, guard.Trims);
+        }
+        finally { pinned.ForEach(t => t.Dispose()); }
+    }
+
+    [SkippableFact]
+    public void After_validation_the_next_rise_past_the_margin_is_handed_back_at_once()
+    {
+        StartFromTrimmedHeap();
+        var guard = new ResidentMemoryGuard(stepsBetweenTrims: 50, farTolerance: 10); // never "far": only the spacing decides
+        guard.AfterStep(); // the level of ordinary steps
+        var pinned = new List<Tensor>();
+        try
+        {
+            LeaveFreePages(guard, pinned);
+            Assert.Equal(1, guard.Trims);
+            LeaveFreePages(guard, pinned); // within the spacing: kept
+            Assert.Equal(1, guard.Trims);
+            guard.HandBackBetweenEpochs(); // validation ran; its trim is not a step's
+            Assert.Equal(1, guard.Trims);
+            LeaveFreePages(guard, pinned); // the first steps after it fault in more than before: trimmed now, not 50 steps on
             Assert.Equal(2, guard.Trims);
         }
         finally { pinned.ForEach(t => t.Dispose()); }
