@@ -4,7 +4,8 @@ namespace BertNer.Runtime;
 
 /// <summary>
 /// The process-wide glibc malloc settings libtorch's CPU tensors live with, and its trimming call. Training and inference want
-/// different ones, so inference switches for its own duration (<see cref="HeapOnly"/>).
+/// different ones, so inference switches for its own duration (<see cref="HeapOnly"/>), and so does a training step
+/// far longer than the usual (<see cref="MapLargeBlocks"/>).
 /// Does nothing off glibc (Windows, macOS, musl) or with BERTNER_NO_MALLOPT=1.
 /// </summary>
 public static class GlibcAllocator
@@ -21,11 +22,13 @@ public static class GlibcAllocator
     private const int M_MMAP_THRESHOLD = -3;
     private const int M_MMAP_MAX = -4;
     private const int MmapThresholdBytes = 32 << 20;
+    private const int LongStepMmapThresholdBytes = 1 << 20;
     private const int GlibcDefaultMmapMax = 65536;
 
     private static readonly object Gate = new();
     private static bool _tuned;
     private static int _heapOnlyDepth;
+    private static int _mappedDepth;
 
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int MallOpt(int param, int value);
@@ -57,9 +60,9 @@ public static class GlibcAllocator
         lock (Gate)
         {
             // Process-wide: a training run in another runspace of this process also allocates from the heap meanwhile.
-            if (!_tuned) return new HeapOnlyScope(counted: false);
+            if (!_tuned) return new Scope(null);
             if (_heapOnlyDepth++ == 0) TrySet(M_MMAP_MAX, 0);
-            return new HeapOnlyScope(counted: true);
+            return new Scope(EndHeapOnly);
         }
     }
 
@@ -68,6 +71,32 @@ public static class GlibcAllocator
         lock (Gate)
         {
             if (--_heapOnlyDepth == 0) TrySet(M_MMAP_MAX, GlibcDefaultMmapMax);
+        }
+    }
+
+    /// <summary>
+    /// Until disposed, blocks of 1 MB and more that no free heap chunk can hold get mappings of their own, as
+    /// before issue 20, instead of growing the heap. For the rare training step far longer than the usual
+    /// (ResidentMemoryGuard decides which): its activations are several times an ordinary step's, and from
+    /// the heap they left that much more of it behind — free but resident, and in a fragmented heap not
+    /// reused — which set a run's peak (docs/design.md 7.3). Mapped, they go back to the system as they are
+    /// freed, whatever the threshold is by then. Costs that one step page faults. Scopes nest.
+    /// </summary>
+    public static IDisposable MapLargeBlocks()
+    {
+        lock (Gate)
+        {
+            if (!_tuned) return new Scope(null);
+            if (_mappedDepth++ == 0) TrySet(M_MMAP_THRESHOLD, LongStepMmapThresholdBytes);
+            return new Scope(EndMapLargeBlocks);
+        }
+    }
+
+    private static void EndMapLargeBlocks()
+    {
+        lock (Gate)
+        {
+            if (--_mappedDepth == 0) TrySet(M_MMAP_THRESHOLD, MmapThresholdBytes);
         }
     }
 
@@ -86,12 +115,13 @@ public static class GlibcAllocator
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return null; }
     }
 
-    private sealed class HeapOnlyScope(bool counted) : IDisposable
+    // Ends a scope once, however often it is disposed; null when the scope changed nothing.
+    private sealed class Scope(Action? end) : IDisposable
     {
         private int _disposed;
         public void Dispose()
         {
-            if (counted && Interlocked.Exchange(ref _disposed, 1) == 0) EndHeapOnly();
+            if (end != null && Interlocked.Exchange(ref _disposed, 1) == 0) end();
         }
     }
 }

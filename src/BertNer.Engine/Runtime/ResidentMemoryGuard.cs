@@ -49,19 +49,39 @@ public sealed class ResidentMemoryGuard(double tolerance = 0.04, long minimumGro
 
     /// <summary>
     /// Before a batch whose attention maps (batch × seq²) are more than twice the largest of the last
-    /// <see cref="WarmUpSteps"/> batches, hands free heap pages back first. Such a step's own memory is
-    /// mostly fresh mappings (blocks ≥ 1 MB, see GlibcAllocator) on top of whatever the heap holds; without
-    /// this the epoch's longest batch (8 × 164 sub-tokens for MiniLM on CoNLL-2003, about 5× the usual
-    /// attention size) sets the run's peak. Recent batches, not all so far: the same batch comes back every
-    /// epoch, and a comparison with the whole run would trim in the first epoch only.
-    /// Happens a few times an epoch, so costs nothing.
+    /// <see cref="WarmUpSteps"/> batches, hands free heap pages back first: without this the epoch's longest
+    /// batch (8 × 164 sub-tokens for MiniLM on CoNLL-2003, about 5× the usual attention size) stacks its own
+    /// memory on top of the heap's free pages and sets the run's peak. Recent batches, not all so far: the
+    /// same batch comes back every epoch, and a comparison with the whole run would trim in the first epoch only.
+    /// Returns a scope the step runs in: for that batch, and for any batch more than four times the median of
+    /// the recent ones, large blocks are mapped on their own (<see cref="GlibcAllocator.MapLargeBlocks"/>), so the
+    /// long step's activations leave the heap when freed instead of staying resident in it (issue #22: peaks of
+    /// 1,061–1,267 MiB without this, 1,003–1,008 with it; docs/performance.md). A few steps an epoch.
     /// </summary>
-    public void BeforeStep(long batch, long seq)
+    public IDisposable BeforeStep(long batch, long seq)
     {
         long size = batch * seq * seq;
-        bool unusual = _steps >= WarmUpSteps && size > 2 * _recentAttention.Max();
+        bool warm = _steps >= WarmUpSteps;
+        bool unusual = warm && size > 2 * _recentAttention.Max();
+        bool longer = warm && size > 4 * Median(_recentAttention);
         _recentAttention[_steps++ % _recentAttention.Length] = size;
         if (unusual && GlibcAllocator.Trim()) Trims++;
+        if (!unusual && !longer) return NoScope;
+        LongSteps++;
+        return GlibcAllocator.MapLargeBlocks();
+    }
+
+    /// <summary>Steps <see cref="BeforeStep"/> ran with large blocks mapped on their own.</summary>
+    public int LongSteps { get; private set; }
+
+    private static readonly IDisposable NoScope = new NothingToEnd();
+    private sealed class NothingToEnd : IDisposable { public void Dispose() { } }
+
+    private static long Median(long[] values)
+    {
+        var sorted = (long[])values.Clone();
+        Array.Sort(sorted);
+        return sorted[sorted.Length / 2];
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ public sealed class TrainingStep(BertForTokenClassification net, InPlaceAdamW op
     public Tensor Run(Batch batch, int stepsDone)
     {
         Tensor result;
-        Memory.BeforeStep(batch.InputIds.shape[0], batch.InputIds.shape[1]);
+        using (Memory.BeforeStep(batch.InputIds.shape[0], batch.InputIds.shape[1])) // maps a long step's large blocks
         using (var scope = NewDisposeScope())
         {
             var logits = net.forward(batch.InputIds, batch.AttentionMask, null);
@@ -32,6 +32,6 @@ public sealed class TrainingStep(BertForTokenClassification net, InPlaceAdamW op
         return result;
     }
 
-    /// <summary>Hands memory back after an unusually large batch (see <see cref="ResidentMemoryGuard"/>).</summary>
+    /// <summary>Hands memory back around unusually large batches (see <see cref="ResidentMemoryGuard"/>).</summary>
     public ResidentMemoryGuard Memory { get; } = new();
 }

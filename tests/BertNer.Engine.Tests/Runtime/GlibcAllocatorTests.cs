@@ -94,4 +94,18 @@ public class GlibcAllocatorTests
         Assert.False(BlocksGetMapped(Recurring), "training settings: 8 MB blocks should come from the heap");
         GlibcAllocator.Trim();
     }
+
+    [SkippableFact]
+    public void A_long_step_maps_its_large_blocks_and_the_next_step_takes_them_from_the_heap_again()
+    {
+        SkipUnlessTrainingSettingsApply();
+        using (GlibcAllocator.MapLargeBlocks())
+        {
+            using (GlibcAllocator.MapLargeBlocks()) // nested: the inner end must not restore the threshold
+                Assert.True(BlocksGetMapped(Recurring), "inside MapLargeBlocks 8 MB blocks should be mapped on their own");
+            Assert.True(BlocksGetMapped(Recurring), "the inner scope's end must not restore the heap while the outer one runs");
+        }
+        Assert.False(BlocksGetMapped(Recurring), "after MapLargeBlocks 8 MB blocks should come from the heap again");
+        GlibcAllocator.Trim();
+    }
 }

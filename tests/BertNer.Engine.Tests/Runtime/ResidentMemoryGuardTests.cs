@@ -183,14 +183,14 @@ public class ResidentMemoryGuardTests
         Skip.IfNot(OperatingSystem.IsLinux(), "malloc_trim is called on Linux only");
         TorchRuntime.EnsureLoaded();
         var guard = new ResidentMemoryGuard();
-        for (int i = 0; i < ResidentMemoryGuard.WarmUpSteps; i++) guard.BeforeStep(8, 20 + i % 40); // the usual: up to 59 sub-tokens
+        for (int i = 0; i < ResidentMemoryGuard.WarmUpSteps; i++) Step(guard, 8, 20 + i % 40); // the usual: up to 59 sub-tokens
         Assert.Equal(0, guard.Trims); // the first batches only set the scale
-        guard.BeforeStep(8, 80); // 1.8× the largest attention size so far: ordinary
+        Step(guard, 8, 80); // 1.8× the largest attention size so far: ordinary
         Assert.Equal(0, guard.Trims);
-        guard.BeforeStep(8, 164); // 4.2×: the epoch's longest batch
+        Step(guard, 8, 164); // 4.2×: the epoch's longest batch
         Assert.Equal(1, guard.Trims);
-        guard.BeforeStep(8, 164); // no longer unusual
-        guard.BeforeStep(8, 40);
+        Step(guard, 8, 164); // no longer unusual
+        Step(guard, 8, 40);
         Assert.Equal(1, guard.Trims);
     }
 
@@ -202,9 +202,28 @@ public class ResidentMemoryGuardTests
         var guard = new ResidentMemoryGuard();
         for (int epoch = 1; epoch <= 3; epoch++)
         {
-            for (int i = 0; i < 200; i++) guard.BeforeStep(8, 20 + i % 40); // the usual: up to 59 sub-tokens
-            guard.BeforeStep(8, 164); // the epoch's longest batch, after many ordinary ones
+            for (int i = 0; i < 200; i++) Step(guard, 8, 20 + i % 40); // the usual: up to 59 sub-tokens
+            Step(guard, 8, 164); // the epoch's longest batch, after many ordinary ones
             Assert.Equal(epoch, guard.Trims);
         }
     }
+
+    [SkippableFact]
+    public void A_step_far_longer_than_the_usual_runs_with_its_large_blocks_mapped()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "mallopt is called on Linux only");
+        TorchRuntime.EnsureLoaded();
+        var guard = new ResidentMemoryGuard();
+        for (int i = 0; i < ResidentMemoryGuard.WarmUpSteps; i++) Step(guard, 8, 40 + i % 20); // the usual: 40-59 sub-tokens, median 50
+        Step(guard, 8, 75); // 2.4× the median attention size, 1.6× the largest: ordinary
+        Assert.Equal(0, guard.LongSteps);
+        Step(guard, 8, 100); // 4.3× the median, 1.8× the largest (the 75 one): long, not unusual
+        Assert.Equal((0, 1), (guard.Trims, guard.LongSteps));
+        for (int i = 0; i < ResidentMemoryGuard.WarmUpSteps; i++) Step(guard, 8, 40 + i % 20);
+        Step(guard, 8, 164); // the epoch's longest: trimmed before, and mapped
+        Assert.Equal((1, 2), (guard.Trims, guard.LongSteps));
+    }
+
+    // A step as TrainingStep runs it: inside the scope BeforeStep returns.
+    private static void Step(ResidentMemoryGuard guard, long batch, long seq) => guard.BeforeStep(batch, seq).Dispose();
 }
