@@ -120,8 +120,9 @@ public sealed class ResidentMemoryGuard(double tolerance = 0.04, long minimumGro
     }
 
     /// <summary>
-    /// Between epochs, after validation: its activations are freed and training does not reuse them, so
-    /// hands the free pages back, keeping the level of ordinary steps. The steps after it fault their pages in
+    /// Between epochs, before validation (its batches would stack their memory on the free pages the steps left)
+    /// and after it (its activations are freed and training does not reuse them): hands the free pages back,
+    /// keeping the level of ordinary steps. The steps after it fault their pages in
     /// afresh and, in a heap that validation rearranged, can land in more of them than before; a rise past
     /// the margin right after this counts as an ordinary one, trimmed at once, not as one soon after a trim
     /// (docs/design.md 7.4). Not counted in <see cref="Trims"/>, which counts trims during steps.

@@ -385,6 +385,9 @@ public sealed class Trainer
         if (valSet != null)
         {
             var evalClock = Stopwatch.StartNew();
+            // Validation's batches of 32 take other block sizes than training's: without this they stack their memory
+            // on the free pages the steps left, and a run's peak came at validation's end (issue #22).
+            memory.HandBackBetweenEpochs();
             eval = ModelEvaluator.Evaluate(model, validation!, valSet, _o.EvalBatchSize,
                 done => _events.Progress?.Invoke(new TrainingProgress("Evaluating", state.Epoch, _o.Epochs, state.GlobalStep, state.TotalSteps,
                     done, valSet.Count, double.NaN, 0, evalClock.Elapsed, null)), CancellationToken.None);
