@@ -27,8 +27,8 @@ public static class GlibcAllocator
 
     private static readonly object Gate = new();
     private static bool _tuned;
-    private static int _heapOnlyDepth;
-    private static int _mappedDepth;
+    private static readonly NestedSetting HeapOnlySetting = new(M_MMAP_MAX, 0, GlibcDefaultMmapMax);
+    private static readonly NestedSetting LongStepSetting = new(M_MMAP_THRESHOLD, LongStepMmapThresholdBytes, MmapThresholdBytes);
 
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int MallOpt(int param, int value);
@@ -53,26 +53,10 @@ public static class GlibcAllocator
     /// The heap keeps those pages afterwards; a caller that goes back to training hands them back with
     /// <see cref="Trim"/>. The freed chunks stay in the heap's address space, though,
     /// and serve later large requests before any new mapping, which then stay resident until the guard's
-    /// next trim. Scopes nest; the outermost one restores the mappings.
+    /// next trim. Scopes nest; the outermost one restores the mappings. Process-wide: a training run in another
+    /// runspace of this process also allocates from the heap meanwhile.
     /// </summary>
-    public static IDisposable HeapOnly()
-    {
-        lock (Gate)
-        {
-            // Process-wide: a training run in another runspace of this process also allocates from the heap meanwhile.
-            if (!_tuned) return new Scope(null);
-            if (_heapOnlyDepth++ == 0) TrySet(M_MMAP_MAX, 0);
-            return new Scope(EndHeapOnly);
-        }
-    }
-
-    private static void EndHeapOnly()
-    {
-        lock (Gate)
-        {
-            if (--_heapOnlyDepth == 0) TrySet(M_MMAP_MAX, GlibcDefaultMmapMax);
-        }
-    }
+    public static IDisposable HeapOnly() => HeapOnlySetting.Enter();
 
     /// <summary>
     /// Until disposed, blocks of 1 MB and more that no free heap chunk can hold get mappings of their own, as
@@ -82,23 +66,7 @@ public static class GlibcAllocator
     /// reused — which set a run's peak (docs/design.md 7.3). Mapped, they go back to the system as they are
     /// freed, whatever the threshold is by then. Costs that one step page faults. Scopes nest.
     /// </summary>
-    public static IDisposable MapLargeBlocks()
-    {
-        lock (Gate)
-        {
-            if (!_tuned) return new Scope(null);
-            if (_mappedDepth++ == 0) TrySet(M_MMAP_THRESHOLD, LongStepMmapThresholdBytes);
-            return new Scope(EndMapLargeBlocks);
-        }
-    }
-
-    private static void EndMapLargeBlocks()
-    {
-        lock (Gate)
-        {
-            if (--_mappedDepth == 0) TrySet(M_MMAP_THRESHOLD, MmapThresholdBytes);
-        }
-    }
+    public static IDisposable MapLargeBlocks() => LongStepSetting.Enter();
 
     /// <summary>Asks glibc to return the process's free heap pages to the system (malloc_trim); false where
     /// that is not possible (not Linux/glibc).</summary>
@@ -113,6 +81,31 @@ public static class GlibcAllocator
         if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return null;
         try { return call(); }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return null; }
+    }
+
+    // One mallopt parameter that scopes change while training's settings apply: the first scope sets it, the last one
+    // to end restores training's value, so scopes nest. Nothing is changed while the settings do not apply.
+    private sealed class NestedSetting(int param, int inScope, int outside)
+    {
+        private int _depth;
+
+        public IDisposable Enter()
+        {
+            lock (Gate)
+            {
+                if (!_tuned) return new Scope(null);
+                if (_depth++ == 0) TrySet(param, inScope);
+                return new Scope(Leave);
+            }
+        }
+
+        private void Leave()
+        {
+            lock (Gate)
+            {
+                if (--_depth == 0) TrySet(param, outside);
+            }
+        }
     }
 
     // Ends a scope once, however often it is disposed; null when the scope changed nothing.
