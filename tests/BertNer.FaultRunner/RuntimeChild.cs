@@ -6,11 +6,13 @@ using TorchSharp;
 /// <summary>
 /// The runner's runtime modes, for tests/BertNer.Engine.Tests/Runtime: <c>--runtime-check</c> loads libtorch as the
 /// engine finds it and computes a tensor; <c>--install-runtime source root rid pauseAt id:version:sha512...</c>
-/// installs a synthetic runtime and stops for good (until killed) once the file named pauseAt is unpacked.
+/// installs a synthetic runtime and stops for good (until killed) once the file named pauseAt is unpacked;
+/// <c>--gelu-kernels n</c> runs GELU on n activation shapes and says how much heap memory stays in use afterwards
+/// (oneDNN's cached kernels) and which primitive-cache capacity oneDNN was given.
 /// </summary>
 internal static class RuntimeChild
 {
-    public static bool Handles(string[] args) => args.Length > 0 && args[0] is "--runtime-check" or "--install-runtime";
+    public static bool Handles(string[] args) => args.Length > 0 && args[0] is "--runtime-check" or "--install-runtime" or "--gelu-kernels";
 
     public static int Run(string[] args)
     {
@@ -25,6 +27,18 @@ internal static class RuntimeChild
                 Say($"RUNTIME {rt.Location} {rt.Path}");
                 foreach (var line in File.ReadLines("/proc/self/maps").Where(l => l.Contains("libtorch_cpu", StringComparison.Ordinal)).Take(1))
                     Say($"MAPPED {line[line.IndexOf('/')..]}");
+                return 0;
+            }
+            if (args[0] == "--gelu-kernels")
+            {
+                TorchRuntime.EnsureLoaded();
+                Say($"CACHE {OneDnnPrimitiveCache.NativeValue() ?? "unset"}");
+                GeluOn(8); // first-use allocations (oneDNN's own state, thread buffers) are not kernels
+                long before = HeapInUse();
+                for (int rows = 9; rows < 9 + int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture); rows++) GeluOn(rows);
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                Say($"KEPT {HeapInUse() - before}");
                 return 0;
             }
             var (source, root, rid, pauseAt) = (args[1], args[2], args[3], args[4]);
@@ -49,6 +63,24 @@ internal static class RuntimeChild
             return 2;
         }
     }
+
+    private static void GeluOn(int rows)
+    {
+        using var x = torch.ones(rows, 1536);
+        using var y = torch.nn.functional.gelu(x);
+    }
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct MallInfo2
+    {
+        public nuint Arena, OrdBlks, SmBlks, HBlks, HBlkHd, UsmBlks, FsmBlks, UordBlks, FordBlks, KeepCost;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mallinfo2")]
+    private static extern MallInfo2 MallInfo();
+
+    /// <summary>Bytes in use in glibc's heaps (all arenas), without blocks mapped on their own.</summary>
+    private static long HeapInUse() => (long)MallInfo().UordBlks;
 
     private static void Say(string line)
     {

@@ -5,7 +5,7 @@ namespace BertNer.Runtime;
 
 /// <summary>
 /// Loads libtorch once, turns a native load failure into one clear error, and applies the process-wide
-/// settings that make CPU training fast here (threads, glibc allocator).
+/// settings that make CPU training fast and lean here (threads, glibc allocator, oneDNN's kernel cache).
 /// </summary>
 public static class TorchRuntime
 {
@@ -19,6 +19,7 @@ public static class TorchRuntime
         {
             if (_ready) return;
             GlibcAllocator.Tune();
+            OneDnnPrimitiveCache.Limit(); // read by oneDNN once, at its first GELU kernel
             // Find (or install) libtorch and load it by full path before TorchSharp's first call, which would
             // otherwise search on its own and copy natives next to TorchSharp.dll.
             LocatedRuntime? runtime = null;
