@@ -526,7 +526,8 @@ if (phaseArg == "onnx-profile")
         Microsoft.ML.OnnxRuntime.SessionOptions Options(string prefix) => new()
         {
             GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = Environment.ProcessorCount, EnableProfiling = true, ProfileOutputPathPrefix = Path.Combine(onnxDir, prefix),
+            // The prefix first: EnableProfiling hands ONNX Runtime the prefix set at that moment.
+            IntraOpNumThreads = Environment.ProcessorCount, ProfileOutputPathPrefix = Path.Combine(onnxDir, prefix), EnableProfiling = true,
         };
         using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(onnxDir, BertNer.Onnx.OnnxExporter.ModelFile), Options("bertner")))
         {
@@ -598,7 +599,7 @@ sealed class Yardstick : IDisposable
         using var ms = new MemoryStream();
         stream.CopyTo(ms);
         var options = new Microsoft.ML.OnnxRuntime.SessionOptions { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = Environment.ProcessorCount };
-        if (profilePrefix != null) { options.EnableProfiling = true; options.ProfileOutputPathPrefix = profilePrefix; }
+        if (profilePrefix != null) { options.ProfileOutputPathPrefix = profilePrefix; options.EnableProfiling = true; } // prefix first (see onnx-profile)
         return new Yardstick(new Microsoft.ML.OnnxRuntime.InferenceSession(ms.ToArray(), options), labels);
     }
 
