@@ -5,7 +5,7 @@ namespace BertNer.Runtime;
 /// <summary>
 /// Keeps oneDNN's primitive cache small. libtorch computes GELU on the CPU with oneDNN, which JIT-compiles a kernel
 /// for every activation shape it meets and keeps up to 1,024 of them. Training batches are unpadded, so almost every
-/// step brings a new shape, and the kernels, each a few dozen small blocks that live for hundreds of steps, end up
+/// step brings a new shape, and the kernels, about 33 KB of heap blocks each that live for hundreds of steps, end up
 /// scattered among the steps' activations: glibc's heap cannot merge the free space between them and grew to 560 MiB
 /// for 305 MiB in use (issue #22; docs/design.md, "oneDNN's kernel cache"). Four entries hold a step's forward and
 /// backward kernels, which the other layers of the step reuse (same shape); compiling two new ones per step costs
