@@ -529,7 +529,8 @@ if (phaseArg == "onnx-profile")
             // The prefix first: EnableProfiling hands ONNX Runtime the prefix set at that moment.
             IntraOpNumThreads = Environment.ProcessorCount, ProfileOutputPathPrefix = Path.Combine(onnxDir, prefix), EnableProfiling = true,
         };
-        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(onnxDir, BertNer.Onnx.OnnxExporter.ModelFile), Options("bertner")))
+        using (var options = Options("bertner"))
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(onnxDir, BertNer.Onnx.OnnxExporter.ModelFile), options))
         {
             var f = Profile(session, batch => OnnxRuns.Run(session, batch, tokenizer.PadId, "logits"));
             OnnxRuns.Summarize("BertNer fp32", f, 50);

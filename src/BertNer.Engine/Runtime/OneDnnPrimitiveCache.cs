@@ -36,6 +36,7 @@ public static class OneDnnPrimitiveCache
         if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return null;
         try
         {
+            // setenv is unsafe beside a getenv on another thread; this runs once, before libtorch (the only native reader) loads.
             return Choose(Environment.GetEnvironmentVariable, (name, value) => SetEnv(name, value, 1) == 0);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
@@ -54,7 +55,9 @@ public static class OneDnnPrimitiveCache
     /// </summary>
     internal static string? Choose(Func<string, string?> managedEnvironment, Func<string, string, bool> setNative)
     {
-        var value = managedEnvironment(Variable) ?? managedEnvironment(LegacyVariable) ?? Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // An empty variable is no choice: oneDNN would fall back to its default of 1,024.
+        static string? Given(string? v) => string.IsNullOrEmpty(v) ? null : v;
+        var value = Given(managedEnvironment(Variable)) ?? Given(managedEnvironment(LegacyVariable)) ?? Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return setNative(Variable, value) ? value : null;
     }
 }

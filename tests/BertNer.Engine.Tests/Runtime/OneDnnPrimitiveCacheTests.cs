@@ -31,6 +31,10 @@ public sealed class OneDnnPrimitiveCacheTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void An_empty_variable_is_no_choice() =>
+        Assert.Equal("4", OneDnnPrimitiveCache.Choose(n => n == OneDnnPrimitiveCache.Variable ? "" : null, (_, _) => true));
+
+    [Fact]
     public void A_failed_write_reports_nothing_set() =>
         Assert.Null(OneDnnPrimitiveCache.Choose(_ => null, (_, _) => false));
 
