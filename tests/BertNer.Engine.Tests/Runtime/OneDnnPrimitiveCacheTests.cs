@@ -60,6 +60,7 @@ public sealed class OneDnnPrimitiveCacheTests(ITestOutputHelper output)
         start.ArgumentList.Add("200");
         start.Environment.Remove("ONEDNN_PRIMITIVE_CACHE_CAPACITY");
         start.Environment.Remove("DNNL_PRIMITIVE_CACHE_CAPACITY");
+        start.Environment["BERTNER_THREADS"] = "1"; // one thread throughout: no per-thread buffers appear mid-loop when the load changes
         foreach (var (name, value) in env) start.Environment[name] = value;
         using var p = Process.Start(start)!;
         var stderr = p.StandardError.ReadToEndAsync();
