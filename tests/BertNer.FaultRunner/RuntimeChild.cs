@@ -36,11 +36,11 @@ internal static class RuntimeChild
                 // Twenty shapes first: first-use allocations (oneDNN's own state, thread buffers) and the first cached
                 // kernels are not what is measured; the shapes after them are, each new to oneDNN.
                 for (int rows = 8; rows < 28; rows++) GeluOn(rows);
-                long before = HeapInUse();
+                long before = GlibcAllocator.Read().InUse;
                 for (int rows = 28; rows < 28 + int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture); rows++) GeluOn(rows);
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
-                Say($"KEPT {HeapInUse() - before}");
+                Say($"KEPT {GlibcAllocator.Read().InUse - before}");
                 return 0;
             }
             var (source, root, rid, pauseAt) = (args[1], args[2], args[3], args[4]);
@@ -71,18 +71,6 @@ internal static class RuntimeChild
         using var x = torch.ones(rows, 1536);
         using var y = torch.nn.functional.gelu(x);
     }
-
-    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
-    private struct MallInfo2
-    {
-        public nuint Arena, OrdBlks, SmBlks, HBlks, HBlkHd, UsmBlks, FsmBlks, UordBlks, FordBlks, KeepCost;
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mallinfo2")]
-    private static extern MallInfo2 MallInfo();
-
-    /// <summary>Bytes in use in glibc's heaps (all arenas), without blocks mapped on their own.</summary>
-    private static long HeapInUse() => (long)MallInfo().UordBlks;
 
     private static void Say(string line)
     {

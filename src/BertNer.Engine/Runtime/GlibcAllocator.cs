@@ -36,6 +36,24 @@ public static class GlibcAllocator
     [DllImport("libc", EntryPoint = "malloc_trim")]
     private static extern int MallocTrim(nuint pad);
 
+    /// <summary>glibc's own byte counts (mallinfo2, glibc 2.33+), summed over all arenas.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Counts
+    {
+        public nuint Arena, OrdBlks, SmBlks, HBlks, HBlkHd, UsmBlks, FsmBlks, UordBlks, FordBlks, KeepCost;
+
+        /// <summary>Bytes in use in the heaps, without blocks mapped on their own.</summary>
+        public readonly long InUse => (long)UordBlks;
+        /// <summary>Bytes free inside the heaps.</summary>
+        public readonly long FreeInHeaps => (long)FordBlks;
+        /// <summary>Bytes in blocks mapped on their own (not in a heap).</summary>
+        public readonly long Mapped => (long)HBlkHd;
+    }
+
+    /// <summary>For the tests and their child processes: glibc's counts. Throws EntryPointNotFoundException before glibc 2.33.</summary>
+    [DllImport("libc", EntryPoint = "mallinfo2")]
+    internal static extern Counts Read();
+
     /// <summary>Applies the training settings once per process (TorchRuntime does, before libtorch allocates).</summary>
     public static void Tune()
     {
@@ -76,7 +94,7 @@ public static class GlibcAllocator
         Environment.GetEnvironmentVariable("BERTNER_NO_MALLOPT") != "1" && CallGlibc(() => MallOpt(param, value)) == 1;
 
     /// <summary>The glibc function's result, or null off Linux or without glibc (e.g. musl).</summary>
-    private static int? CallGlibc(Func<int> call)
+    internal static int? CallGlibc(Func<int> call)
     {
         if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return null;
         try { return call(); }

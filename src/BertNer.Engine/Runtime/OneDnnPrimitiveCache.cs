@@ -31,23 +31,13 @@ public static class OneDnnPrimitiveCache
     private static extern IntPtr GetEnv(string name);
 
     /// <summary>Sets the capacity oneDNN will read; returns the value set, or null where nothing was set (not Linux).</summary>
-    public static string? Limit()
-    {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return null;
-        try
-        {
-            // setenv is unsafe beside a getenv on another thread; this runs once, before libtorch (the only native reader) loads.
-            return Choose(Environment.GetEnvironmentVariable, (name, value) => SetEnv(name, value, 1) == 0);
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return null;
-        }
-    }
+    // setenv is unsafe beside a getenv on another thread; this runs once, before libtorch (the only native reader) loads.
+    public static string? Limit() =>
+        Choose(Environment.GetEnvironmentVariable, (name, value) => GlibcAllocator.CallGlibc(() => SetEnv(name, value, 1)) == 0);
 
     /// <summary>The value in the native environment (what oneDNN will read), or null.</summary>
     public static string? NativeValue() =>
-        RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && GetEnv(Variable) is var p && p != IntPtr.Zero ? Marshal.PtrToStringUTF8(p) : null;
+        RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? Marshal.PtrToStringUTF8(GetEnv(Variable)) : null;
 
     /// <summary>
     /// The user's value (.NET's view of the environment includes both the inherited variables and <c>$env:</c>

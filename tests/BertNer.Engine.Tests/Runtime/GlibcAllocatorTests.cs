@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using BertNer.Runtime;
 using static TorchSharp.torch;
 
@@ -13,17 +12,8 @@ namespace BertNer.Tests.Runtime;
 [Collection(nameof(ResidentMemoryGuardTests))] // process-wide allocator state: not beside tests that allocate
 public class GlibcAllocatorTests
 {
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MallInfo2
-    {
-        public nuint Arena, OrdBlks, SmBlks, HBlks, HBlkHd, UsmBlks, FsmBlks, UordBlks, FordBlks, KeepCost;
-    }
-
-    [DllImport("libc", EntryPoint = "mallinfo2")]
-    private static extern MallInfo2 MallInfo();
-
     /// <summary>Bytes glibc currently holds in blocks mapped on their own (not in a heap).</summary>
-    private static long MappedBytes() => (long)MallInfo().HBlkHd;
+    private static long MappedBytes() => GlibcAllocator.Read().Mapped;
 
     private static long MappedBytesAddedBy(long bytes)
     {
@@ -43,7 +33,7 @@ public class GlibcAllocatorTests
     /// </summary>
     private static bool BlocksGetMapped(long bytes)
     {
-        long freeInHeap = (long)MallInfo().FordBlks, before = MappedBytes();
+        long freeInHeap = GlibcAllocator.Read().FreeInHeaps, before = MappedBytes();
         var held = new List<Tensor>();
         try
         {
