@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BertNer.Runtime;
 using Xunit.Abstractions;
 
@@ -52,23 +51,16 @@ public sealed class OneDnnPrimitiveCacheTests(ITestOutputHelper output)
         Assert.True(userKept > 3 * kept && userKept > 4_000_000, $"with the user's capacity of 1024, {userKept:N0} bytes stayed in use (engine's: {kept:N0})");
     }
 
-    private static (string Cache, long Kept) GeluKernels(params (string Name, string Value)[] env)
+    private static (string Cache, long Kept) GeluKernels(params (string Name, string? Value)[] env)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "BertNer.FaultRunner.dll"));
-        start.ArgumentList.Add("--gelu-kernels");
-        start.ArgumentList.Add("200");
-        start.Environment.Remove("ONEDNN_PRIMITIVE_CACHE_CAPACITY");
-        start.Environment.Remove("DNNL_PRIMITIVE_CACHE_CAPACITY");
-        start.Environment["BERTNER_THREADS"] = "1"; // one thread throughout: no per-thread buffers appear mid-loop when the load changes
-        foreach (var (name, value) in env) start.Environment[name] = value;
-        using var p = Process.Start(start)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var lines = new List<string>();
-        while (p.StandardOutput.ReadLine() is { } line) lines.Add(line);
-        if (!p.WaitForExit(120_000)) { p.Kill(true); throw new TimeoutException("the child did not finish in 120 s"); }
-        var all = string.Join("\n", lines) + "\nstderr: " + stderr.Result;
-        Assert.True(p.ExitCode == 0, all);
+        var (exit, lines) = Support.FaultRunnerProcess.Run(Reliability.ChildTraining.RunnerPath, new[] { "--gelu-kernels", "200" },
+            new (string, string?)[]
+            {
+                ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", null), ("DNNL_PRIMITIVE_CACHE_CAPACITY", null),
+                ("BERTNER_THREADS", "1"), // one thread throughout: no per-thread buffers appear mid-loop when the load changes
+            }.Concat(env), 120);
+        var all = string.Join("\n", lines);
+        Assert.True(exit == 0, all);
         string Field(string key) => lines.FirstOrDefault(l => l.StartsWith(key + " ", StringComparison.Ordinal))?[(key.Length + 1)..]
             ?? throw new Xunit.Sdk.XunitException($"no {key} line in the child's output:\n{all}");
         return (Field("CACHE"), long.Parse(Field("KEPT"), System.Globalization.CultureInfo.InvariantCulture));

@@ -94,20 +94,8 @@ public sealed class RealRuntimeTests : IDisposable
         catch (BadImageFormatException) { return false; }
     }
 
-    private static (int Exit, List<string> Lines) RunChild(string app, params (string Name, string Value)[] env)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(app, "BertNer.FaultRunner.dll"));
-        start.ArgumentList.Add("--runtime-check");
-        foreach (var (name, value) in env) start.Environment[name] = value;
-        using var p = Process.Start(start)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var lines = new List<string>();
-        while (p.StandardOutput.ReadLine() is { } line) lines.Add(line);
-        if (!p.WaitForExit(180_000)) { p.Kill(true); throw new TimeoutException("the child did not finish in 180 s"); }
-        lines.Add("stderr: " + stderr.Result);
-        return (p.ExitCode, lines);
-    }
+    private static (int Exit, List<string> Lines) RunChild(string app, params (string Name, string? Value)[] env) =>
+        Support.FaultRunnerProcess.Run(Path.Combine(app, "BertNer.FaultRunner.dll"), new[] { "--runtime-check" }, env, 180);
 
     public void Dispose() => Directory.Delete(_dir, true);
 }
