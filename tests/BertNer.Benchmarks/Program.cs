@@ -532,7 +532,7 @@ if (phaseArg == "onnx-profile")
         using (var options = Options("bertner"))
         using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(onnxDir, BertNer.Onnx.OnnxExporter.ModelFile), options))
         {
-            var f = Profile(session, batch => OnnxRuns.Run(session, batch, tokenizer.PadId, "logits"));
+            var f = Profile(session, batch => { foreach (var one in batch) Yardstick.RunPadded(session, new[] { one }, tokenizer.PadId, "logits").Dispose(); });
             OnnxRuns.Summarize("BertNer fp32", f, 50);
         }
         using (var yardstick = Yardstick.Load(labels.Count, Path.Combine(onnxDir, "yardstick")))
@@ -612,15 +612,7 @@ sealed class Yardstick : IDisposable
         {
             var chunk = items.Skip(start).Take(batchSize).ToList();
             int b = chunk.Count, t = chunk.Max(s => s.Length);
-            var ids = new long[b * t]; var mask = new long[b * t]; var types = new long[b * t];
-            Array.Fill(ids, padId);
-            for (int k = 0; k < b; k++) { Array.Copy(chunk[k].InputIds, 0, ids, k * t, chunk[k].Length); Array.Fill(mask, 1L, k * t, chunk[k].Length); }
-            long[] shape = { b, t };
-            using var i1 = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(ids, shape);
-            using var i2 = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(mask, shape);
-            using var i3 = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(types, shape);
-            using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
-            using var outputs = _session.Run(run, new[] { "input_ids", "attention_mask", "token_type_ids" }, new[] { i1, i2, i3 }, new[] { "last_hidden_state" });
+            using var outputs = RunPadded(_session, chunk, padId, "last_hidden_state");
             var h = outputs[0].GetTensorDataAsSpan<float>();
             for (int k = 0; k < b; k++)
                 for (int pos = 0; pos < chunk[k].Length; pos++)
@@ -639,27 +631,28 @@ sealed class Yardstick : IDisposable
         return checksum;
     }
 
+    /// <summary>One batch padded to its longest sentence, through <paramref name="session"/>; the one output asked for.</summary>
+    public static Microsoft.ML.OnnxRuntime.IDisposableReadOnlyCollection<Microsoft.ML.OnnxRuntime.OrtValue> RunPadded(
+        Microsoft.ML.OnnxRuntime.InferenceSession session, IReadOnlyList<EncodedSentence> chunk, long padId, string output)
+    {
+        int b = chunk.Count, t = chunk.Max(s => s.Length);
+        var ids = new long[b * t]; var mask = new long[b * t]; var types = new long[b * t];
+        Array.Fill(ids, padId);
+        for (int k = 0; k < b; k++) { Array.Copy(chunk[k].InputIds, 0, ids, k * t, chunk[k].Length); Array.Fill(mask, 1L, k * t, chunk[k].Length); }
+        long[] shape = { b, t };
+        using var i1 = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(ids, shape);
+        using var i2 = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(mask, shape);
+        using var i3 = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(types, shape);
+        using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
+        return session.Run(run, new[] { "input_ids", "attention_mask", "token_type_ids" }, new[] { i1, i2, i3 }, new[] { output });
+    }
+
     public void Dispose() => _session.Dispose();
 }
 
-/// <summary>The onnx-profile diagnostic's batch-1 runs and its reading of ONNX Runtime's profile.</summary>
+/// <summary>The onnx-profile diagnostic's reading of ONNX Runtime's profile.</summary>
 static class OnnxRuns
 {
-    /// <summary>One sentence per Run, as BertNer's ONNX backend feeds a batch of one.</summary>
-    public static void Run(Microsoft.ML.OnnxRuntime.InferenceSession session, IReadOnlyList<EncodedSentence> items, long padId, string output)
-    {
-        using var options = new Microsoft.ML.OnnxRuntime.RunOptions();
-        foreach (var s in items)
-        {
-            long[] shape = { 1, s.Length };
-            var mask = new long[s.Length]; Array.Fill(mask, 1L);
-            using var i1 = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory((long[])s.InputIds.Clone(), shape);
-            using var i2 = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(mask, shape);
-            using var i3 = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new long[s.Length], shape);
-            using var outputs = session.Run(options, new[] { "input_ids", "attention_mask", "token_type_ids" }, new[] { i1, i2, i3 }, new[] { output });
-        }
-    }
-
     /// <summary>Kernel time by operator type and the runs' wall time, after the first <paramref name="skipRuns"/> runs.</summary>
     public static void Summarize(string what, string profileFile, int skipRuns)
     {
