@@ -14,7 +14,7 @@ using static TorchSharp.torch;
 //   BertNer.Benchmarks <shared-folder> <performance.md> [--quick] [--long]
 // --quick: fewer repeats (a smoke run); --long: also the 2,000-step memory-flatness run;
 // --only <phase>: run one phase (roofline, train-minilm, step-parts, train-base, train-run, inference, inference-onnx, contention;
-// or the diagnostics train-aging and onnx-profile), write nothing.
+// or the diagnostics train-aging, onnx-profile and train-dp), write nothing.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var shared = Path.GetFullPath(args.Length > 0 ? args[0] : "../shared");
@@ -23,7 +23,7 @@ bool quick = args.Contains("--quick"), longRun = args.Contains("--long");
 int repeats = quick ? 2 : 5;
 var phaseArg = args.SkipWhile(a => a != "--phase").Skip(1).FirstOrDefault();
 var phases = new[] { "roofline", "train-minilm", "step-parts", "train-base", "train-run", "inference", "inference-onnx", "contention" };
-var diagnostics = new[] { "train-aging", "onnx-profile" }; // only with --only: investigations, not rows of docs/performance.md
+var diagnostics = new[] { "train-aging", "onnx-profile", "train-dp" }; // only with --only: investigations, not rows of docs/performance.md
 var rows = new List<string>();
 void Row(string section, string what, string value, string note = "")
 {
@@ -100,7 +100,7 @@ var roof = new Dictionary<int, double>();
 bool showRoof = phaseArg == "roofline";
 foreach (var h in new[] { 384, 768 })
 {
-    if (!showRoof && phaseArg != (h == 384 ? "train-minilm" : "train-base")) continue;
+    if (!showRoof && phaseArg != (h == 384 ? "train-minilm" : "train-base") && !(h == 384 && phaseArg == "train-dp")) continue;
     var up = Enumerable.Range(0, repeats).Select(_ => Gemm(m, h, 4 * h)).ToList();
     var sq = Enumerable.Range(0, repeats).Select(_ => Gemm(m, h, h)).ToList();
     roof[h] = Median(up);
@@ -290,6 +290,91 @@ if (phaseArg == "train-aging")
     }
     for (int w = 0; w < 18; w++) Console.WriteLine("  " + Window(1, 50));
     for (int r = 0; r < 3; r++) { Console.WriteLine("  " + Window(0, 50)); Console.WriteLine("  " + Window(1, 50)); }
+}
+
+// ---- train-dp (diagnostic for issue #21): how far data parallelism across the cores would take MFU. Each batch of 8
+// is cut into two halves of 4, each run forward and backward on its own thread with one libtorch thread, by two
+// replicas whose parameters share storage; the gradients are summed, then clip and AdamW run on both cores as in
+// the trainer. Not the seed recipe's numbers: the gradient sums in another order, and both threads draw dropout
+// masks from the one generator in whatever order they reach it. Speed only.
+if (phaseArg == "train-dp")
+{
+    var a = NerModel.Load(minilm, labels.Labels, "Cpu");
+    var b = NerModel.Load(minilm, labels.Labels, "Cpu");
+    var na = a.Classifier!; var nb = b.Classifier!;
+    na.train(); nb.train();
+    manual_seed(42);
+    var pa = na.named_parameters().ToList(); var pb = nb.named_parameters().ToList();
+    using (no_grad())
+        for (int i = 0; i < pa.Count; i++) pb[i].parameter.set_(pa[i].parameter); // one set of weights, two sets of gradients
+    using var opt = new InPlaceAdamW(pa, 0.9, 0.999, 1e-8, 0.01);
+    foreach (var (_, q) in pb) { using var z = zeros_like(q); q.grad = z; } // dense, as InPlaceAdamW makes A's
+    var schedule = new LinearSchedule(2e-5, order.Count * 3, 0);
+    long nonEmb = pa.Where(p => !p.name.Contains("embeddings")).Sum(p => p.parameter.numel());
+    // Two long-lived workers, one libtorch thread each (the count is per thread: OpenMP's and MKL's settings are thread-local).
+    var work = new[] { new SemaphoreSlim(0), new SemaphoreSlim(0) };
+    var doneSignal = new[] { new SemaphoreSlim(0), new SemaphoreSlim(0) };
+    var halves = new List<EncodedSentence>[2];
+    double labelled = 1;
+    var fb = new double[2];
+    bool stop = false;
+    var workers = Enumerable.Range(0, 2).Select(w => new Thread(() =>
+    {
+        set_num_threads(1);
+        var net = w == 0 ? na : nb;
+        while (true)
+        {
+            work[w].Wait();
+            if (stop) return;
+            var sw = Stopwatch.StartNew();
+            using (var batch = Batch.Collate(halves[w], tokenizer.PadId, a.Device))
+            using (NewDisposeScope())
+            {
+                var logits = net.forward(batch.InputIds, batch.AttentionMask, null);
+                var loss = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), batch.Labels.view(-1), ignore_index: BertForTokenClassification.IgnoreIndex, reduction: nn.Reduction.Sum) / labelled;
+                loss.backward();
+            }
+            fb[w] += sw.Elapsed.TotalMilliseconds;
+            doneSignal[w].Release();
+        }
+    }) { IsBackground = true }).ToList();
+    workers.ForEach(t => t.Start());
+    var tail = new double[2];
+    (double Steps, double Real) Window(int from, int count)
+    {
+        long real = 0;
+        var sw = Stopwatch.StartNew();
+        for (int k = 0; k < count; k++)
+        {
+            var items = order[(from + k) % order.Count].Select(i => trainSet[i]).ToList();
+            halves[0] = items.Take(4).ToList(); halves[1] = items.Skip(4).ToList();
+            labelled = items.Sum(s => s.LabelIds.Count(l => l != BertForTokenClassification.IgnoreIndex));
+            work[0].Release(); work[1].Release();
+            doneSignal[0].Wait(); doneSignal[1].Wait();
+            var t0 = Stopwatch.StartNew();
+            using (no_grad())
+            using (NewDisposeScope())
+                for (int i = 0; i < pa.Count; i++) { pa[i].parameter.grad!.add_(pb[i].parameter.grad!); pb[i].parameter.grad!.zero_(); }
+            tail[0] += t0.Elapsed.TotalMilliseconds; t0.Restart();
+            float clip = opt.ClipScale(1.0);
+            opt.Update(schedule.At(from + k), clip, zeroGradients: true);
+            tail[1] += t0.Elapsed.TotalMilliseconds;
+            real += items.Sum(s => s.Length);
+        }
+        var s = sw.Elapsed.TotalSeconds;
+        return (count / s, real / s);
+    }
+    int win = quick ? 20 : 60, warm = quick ? 10 : 30;
+    Window(0, warm);
+    Array.Clear(fb); Array.Clear(tail);
+    var res = Enumerable.Range(0, repeats).Select(r => Window(warm + r * win, win)).ToList();
+    int steps = repeats * win;
+    Console.WriteLine($"data-parallel halves: {Stat(res.Select(r => r.Steps).ToList(), "F2")} steps/s, {Stat(res.Select(r => r.Real).ToList(), "F0")} real tokens/s, " +
+        $"MFU {Stat(res.Select(r => 6.0 * nonEmb * r.Real / (roof[384] * 1e9) * 100).ToList(), "F1")}% (roofline {roof[384]:F1} GFLOP/s)");
+    Console.WriteLine($"ms per step: forward+backward {fb[0] / steps:F1} (thread 1) / {fb[1] / steps:F1} (thread 2), gradient sum {tail[0] / steps:F1}, clip + AdamW {tail[1] / steps:F1}");
+    stop = true; work[0].Release(); work[1].Release();
+    workers.ForEach(t => t.Join());
+    a.Dispose(); b.Dispose();
 }
 
 // ---- what a user runs: Start-BertNerTraining's engine path (Trainer.Run) over short epochs with validation,
