@@ -311,7 +311,8 @@ if (phaseArg == "train-dp")
     foreach (var (_, q) in pb) { using var z = zeros_like(q); q.grad = z; } // dense, as InPlaceAdamW makes A's
     var schedule = new LinearSchedule(2e-5, order.Count * 3, 0);
     long nonEmb = pa.Where(p => !p.name.Contains("embeddings")).Sum(p => p.parameter.numel());
-    // Two long-lived workers, one libtorch thread each (the count is per thread: OpenMP's and MKL's settings are thread-local).
+    // Two long-lived workers, one libtorch thread each: set_num_threads on the worker sets OpenMP's thread count, a
+    // per-thread setting, so the main thread keeps its own count for the gradient sum and the optimizer.
     var work = new[] { new SemaphoreSlim(0), new SemaphoreSlim(0) };
     var doneSignal = new[] { new SemaphoreSlim(0), new SemaphoreSlim(0) };
     var halves = new List<EncodedSentence>[2];
