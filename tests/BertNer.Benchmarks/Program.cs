@@ -98,9 +98,11 @@ string Stat(IReadOnlyList<double> xs, string fmt)
 double Median(IReadOnlyList<double> xs) { var s = xs.OrderBy(x => x).ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
 var roof = new Dictionary<int, double>();
 bool showRoof = phaseArg == "roofline";
+// The hidden size whose roofline a training phase divides by (MiniLM 384, bert-base-sized 768).
+int? phaseHidden = phaseArg switch { "train-minilm" or "train-dp" => 384, "train-base" => 768, _ => null };
 foreach (var h in new[] { 384, 768 })
 {
-    if (!showRoof && phaseArg != (h == 384 ? "train-minilm" : "train-base") && !(h == 384 && phaseArg == "train-dp")) continue;
+    if (!showRoof && phaseHidden != h) continue;
     var up = Enumerable.Range(0, repeats).Select(_ => Gemm(m, h, 4 * h)).ToList();
     var sq = Enumerable.Range(0, repeats).Select(_ => Gemm(m, h, h)).ToList();
     roof[h] = Median(up);
