@@ -14,7 +14,7 @@ using static TorchSharp.torch;
 //   BertNer.Benchmarks <shared-folder> <performance.md> [--quick] [--long]
 // --quick: fewer repeats (a smoke run); --long: also the 2,000-step memory-flatness run;
 // --only <phase>: run one phase (roofline, train-minilm, step-parts, train-base, train-run, inference, inference-onnx, contention;
-// or the diagnostics train-aging, onnx-profile and train-dp), write nothing.
+// or the diagnostics train-aging, onnx-profile, onnx-floor and train-dp), write nothing.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var shared = Path.GetFullPath(args.Length > 0 ? args[0] : "../shared");
@@ -23,7 +23,7 @@ bool quick = args.Contains("--quick"), longRun = args.Contains("--long");
 int repeats = quick ? 2 : 5;
 var phaseArg = args.SkipWhile(a => a != "--phase").Skip(1).FirstOrDefault();
 var phases = new[] { "roofline", "train-minilm", "step-parts", "train-base", "train-run", "inference", "inference-onnx", "contention" };
-var diagnostics = new[] { "train-aging", "onnx-profile", "train-dp" }; // only with --only: investigations, not rows of docs/performance.md
+var diagnostics = new[] { "train-aging", "onnx-profile", "onnx-floor", "train-dp" }; // only with --only: investigations, not rows of docs/performance.md
 var rows = new List<string>();
 void Row(string section, string what, string value, string note = "")
 {
@@ -532,60 +532,59 @@ if (phaseArg == "inference-onnx")
         }
         var valSet = new SentenceEncoder(tokenizer, labels, true, 512).EncodeAll(valid);
         var one = new[] { "Angela Merkel met Emmanuel Macron in Paris." };
-        foreach (var kind in new[] { "fp32", "int8" })
+        using var fp32 = BertNer.Onnx.OnnxTokenClassifier.Load(Path.Combine(onnxDir, "fp32"));
+        using var int8 = BertNer.Onnx.OnnxTokenClassifier.Load(Path.Combine(onnxDir, "int8"));
+        using var yardstick = Yardstick.Load(labels.Count);
+        var paths = new (string Name, Action<IReadOnlyList<EncodedSentence>, int> Run)[]
         {
-            using var onnx = BertNer.Onnx.OnnxTokenClassifier.Load(Path.Combine(onnxDir, kind));
-            foreach (var bs in sizes)
-            {
-                onnx.Score(valSet.Take(64).ToList(), bs);
-                var rates = Enumerable.Range(0, quick ? 1 : 3).Select(_ =>
+            ("fp32", (xs, bs) => fp32.Score(xs, bs)),
+            ("int8", (xs, bs) => int8.Score(xs, bs)),
+            ("yardstick", (xs, bs) => yardstick.Run(xs, bs, tokenizer.PadId)),
+        };
+        // The three paths take turns, round by round and in reverse order every other round: the machine's speed
+        // drifts over minutes, and a path measured after the others would see only the later part of the drift.
+        var rates = new Dictionary<(string, int), List<double>>();
+        foreach (var bs in sizes)
+        {
+            foreach (var (name, run) in paths) { run(valSet.Take(64).ToList(), bs); rates[(name, bs)] = new List<double>(); }
+            for (int round = 0; round < (quick ? 1 : 3); round++)
+                foreach (var (name, run) in round % 2 == 0 ? paths : paths.Reverse())
                 {
                     var sw = Stopwatch.StartNew();
-                    onnx.Score(valSet, bs);
-                    return valSet.Count / sw.Elapsed.TotalSeconds;
-                }).ToList();
-                Row("onnx", $"BertNer ONNX {kind}: validation sentences/s, batch {bs}", Stat(rates, "F0"), "forward + argmax, sorted by length");
-            }
-            var rec = new EntityRecognizer(onnx);
-            for (int i = 0; i < 20; i++) rec.Recognize(one);
-            var ms = Enumerable.Range(0, repeats).Select(_ =>
+                    run(valSet, bs);
+                    rates[(name, bs)].Add(valSet.Count / sw.Elapsed.TotalSeconds);
+                }
+        }
+        List<double> ShortSentence(Action tag)
+        {
+            for (int i = 0; i < 20; i++) tag();
+            return Enumerable.Range(0, repeats).Select(_ =>
             {
                 var sw = Stopwatch.StartNew();
-                for (int i = 0; i < 50; i++) rec.Recognize(one);
+                for (int i = 0; i < 50; i++) tag();
                 return sw.Elapsed.TotalMilliseconds / 50;
             }).ToList();
-            Row("onnx", $"BertNer ONNX {kind}: one short sentence, ms per call (tokenize → entities)", Stat(ms, "F2"));
+        }
+        foreach (var (kind, onnx) in new[] { ("fp32", fp32), ("int8", int8) })
+        {
+            foreach (var bs in sizes)
+                Row("onnx", $"BertNer ONNX {kind}: validation sentences/s, batch {bs}", Stat(rates[(kind, bs)], "F0"), "forward + argmax, sorted by length");
+            var rec = new EntityRecognizer(onnx);
+            Row("onnx", $"BertNer ONNX {kind}: one short sentence, ms per call (tokenize → entities)", Stat(ShortSentence(() => rec.Recognize(one)), "F2"));
             if (kind == "fp32")
                 Row("onnx", "BertNer ONNX model size fp32 / int8, MB", $"{new FileInfo(Path.Combine(onnxDir, "fp32", "model.onnx")).Length / 1e6:F1} / {new FileInfo(Path.Combine(onnxDir, "int8", "model.onnx")).Length / 1e6:F1}");
         }
-        using (var yardstick = Yardstick.Load(labels.Count))
+        foreach (var bs in sizes)
+            Row("onnx", $"yardstick (plain PyTorch export, ORT_ENABLE_ALL): sentences/s, batch {bs}", Stat(rates[("yardstick", bs)], "F0"), "file order, padded to the longest");
+        Row("onnx", "yardstick: one short sentence, ms per call (tokenize → run → head)", Stat(ShortSentence(() =>
         {
+            var subs = tokenizer.TokenizeText(one[0]);
+            var ids = new long[] { tokenizer.ClsId }.Concat(subs.Select(t => (long)t.Id)).Append(tokenizer.SepId).ToArray();
+            yardstick.Run(new[] { new EncodedSentence { InputIds = ids, LabelIds = new long[ids.Length], WordStarts = Array.Empty<int>(), Index = 0 } }, 1, tokenizer.PadId);
+        }), "F2"));
+        foreach (var kind in new[] { "fp32", "int8" })
             foreach (var bs in sizes)
-            {
-                yardstick.Run(valSet.Take(64).ToList(), bs, tokenizer.PadId);
-                var rates = Enumerable.Range(0, quick ? 1 : 3).Select(_ =>
-                {
-                    var sw = Stopwatch.StartNew();
-                    yardstick.Run(valSet, bs, tokenizer.PadId);
-                    return valSet.Count / sw.Elapsed.TotalSeconds;
-                }).ToList();
-                Row("onnx", $"yardstick (plain PyTorch export, ORT_ENABLE_ALL): sentences/s, batch {bs}", Stat(rates, "F0"), "file order, padded to the longest");
-            }
-            void TagOne()
-            {
-                var subs = tokenizer.TokenizeText(one[0]);
-                var ids = new long[] { tokenizer.ClsId }.Concat(subs.Select(t => (long)t.Id)).Append(tokenizer.SepId).ToArray();
-                yardstick.Run(new[] { new EncodedSentence { InputIds = ids, LabelIds = new long[ids.Length], WordStarts = Array.Empty<int>(), Index = 0 } }, 1, tokenizer.PadId);
-            }
-            for (int i = 0; i < 20; i++) TagOne();
-            var ms = Enumerable.Range(0, repeats).Select(_ =>
-            {
-                var sw = Stopwatch.StartNew();
-                for (int i = 0; i < 50; i++) TagOne();
-                return sw.Elapsed.TotalMilliseconds / 50;
-            }).ToList();
-            Row("onnx", "yardstick: one short sentence, ms per call (tokenize → run → head)", Stat(ms, "F2"));
-        }
+                Row("onnx", $"BertNer ONNX {kind} ÷ yardstick, batch {bs}, round by round", Stat(rates[(kind, bs)].Zip(rates[("yardstick", bs)], (x, y) => x / y).ToList(), "F2"), "each round runs all three paths in turn");
         Row("memory", "peak RSS during the ONNX phase", $"{Rss("VmHWM") / 1048576.0:F0} MB");
     }
     finally
@@ -628,6 +627,81 @@ if (phaseArg == "onnx-profile")
             var f = Profile(yardstick.Session, batch => yardstick.Run(batch, 1, tokenizer.PadId));
             OnnxRuns.Summarize("yardstick", f, 50);
         }
+    }
+    finally
+    {
+        if (Directory.Exists(onnxDir)) Directory.Delete(onnxDir, true);
+    }
+}
+
+// ---- onnx-floor (diagnostic for issue #19): how close BertNer's fp32 export already is to the least a batch-1 run
+// of this encoder can cost. The export, the export without one operator type (its consumers read the operator's
+// input instead: wrong numbers, right shapes), and two graphs that keep only the export's matrix products with their
+// exact shapes (with and without the fused Attention), each against the yardstick, in alternating rounds.
+if (phaseArg == "onnx-floor")
+{
+    var onnxDir = Path.Combine(Path.GetTempPath(), $"bertner-bench-floor-{Guid.NewGuid():N}");
+    try
+    {
+        Onnx.ModelProto export;
+        using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
+            export = BertNer.Onnx.OnnxExporter.Build(model);
+        var items = new SentenceEncoder(tokenizer, labels, true, 512).EncodeAll(valid);
+        BertNer.Runtime.NativeRuntime.Ensure(BertNer.Runtime.RuntimeKind.Onnx);
+        var graphs = new (string Name, Onnx.ModelProto Model)[]
+        {
+            ("export", export),
+            ("export without SkipLayerNormalization", OnnxFloor.Without(export, "SkipLayerNormalization")),
+            ("export without BiasGelu", OnnxFloor.Without(export, "BiasGelu")),
+            ("matrix products + Attention only", OnnxFloor.Products(export, withAttention: true)),
+            ("matrix products only", OnnxFloor.Products(export, withAttention: false)),
+        };
+        var sessions = new List<(string Name, Action Run)>();
+        var disposables = new List<IDisposable>();
+        foreach (var (name, graph) in graphs)
+        {
+            var options = new Microsoft.ML.OnnxRuntime.SessionOptions { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = Environment.ProcessorCount };
+            var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(graph), options);
+            disposables.Add(session); disposables.Add(options);
+            sessions.Add((name, () =>
+            {
+                long argmaxes = 0;
+                foreach (var one in items)
+                {
+                    using var outputs = Yardstick.RunPadded(session, new[] { one }, tokenizer.PadId, "logits");
+                    var logits = outputs[0].GetTensorDataAsSpan<float>();
+                    for (int row = 0; row < logits.Length; row += labels.Count)
+                    {
+                        int best = 0;
+                        for (int l = 1; l < labels.Count; l++) if (logits[row + l] > logits[row + best]) best = l;
+                        argmaxes += best;
+                    }
+                }
+                GC.KeepAlive(argmaxes);
+            }));
+        }
+        var yardstick = Yardstick.Load(labels.Count);
+        disposables.Add(yardstick);
+        sessions.Add(("yardstick", () => yardstick.Run(items, 1, tokenizer.PadId)));
+        foreach (var (_, run) in sessions) run(); // warm-up: one pass each
+        var rates = sessions.ToDictionary(x => x.Name, _ => new List<double>());
+        for (int round = 0; round < (quick ? 2 : 5); round++)
+            foreach (var (name, run) in round % 2 == 0 ? sessions : Enumerable.Reverse(sessions).ToList())
+            {
+                var sw = Stopwatch.StartNew();
+                run();
+                rates[name].Add(items.Count / sw.Elapsed.TotalSeconds);
+            }
+        double tokens = items.Sum(x => (double)x.Length);
+        double flops = tokens * 2 * (6 * (384 * 1152 + 384 * 384 + 2 * 384 * 1536) + 384 * labels.Count);
+        Console.WriteLine($"{items.Count} sentences, batch 1, {tokens / items.Count:F1} sub-tokens each on average, {flops / items.Count / 1e9:F3} GFLOP each in matrix products");
+        foreach (var (name, _) in sessions)
+        {
+            var r = rates[name];
+            var ratio = r.Zip(rates["yardstick"], (x, y) => x / y).ToList();
+            Console.WriteLine($"  {name,-40} {Stat(r, "F0"),-16} sentences/s   {1000 / Median(r),5:F2} ms   ÷ yardstick {Stat(ratio, "F2"),-18} matrix products at {flops / items.Count * Median(r) / 1e9:F0} GFLOP/s");
+        }
+        foreach (var d in disposables) d.Dispose();
     }
     finally
     {
@@ -758,5 +832,98 @@ static class OnnxRuns
         Console.WriteLine($"{what}: {counted.Count} runs, {runUs / counted.Count:F0} us per run, kernels {kernels / counted.Count:F0} us per run ({kernels / runUs:P0} of the run)");
         foreach (var (op, us, count) in byOp)
             Console.WriteLine($"  {op,-32} {us / counted.Count,8:F1} us/run  {count / counted.Count,4} nodes  {us / kernels,6:P1}");
+    }
+}
+
+/// <summary>The onnx-floor diagnostic's graphs, derived from BertNer's fp32 export.</summary>
+static class OnnxFloor
+{
+    /// <summary>The export with every <paramref name="opType"/> node removed, its consumers reading its first input.</summary>
+    public static Onnx.ModelProto Without(Onnx.ModelProto export, string opType)
+    {
+        var m = export.Clone();
+        var alias = new Dictionary<string, string>();
+        var kept = new List<Onnx.NodeProto>();
+        foreach (var n in m.Graph.Node)
+        {
+            for (int i = 0; i < n.Input.Count; i++) if (alias.TryGetValue(n.Input[i], out var a)) n.Input[i] = a;
+            if (n.OpType == opType) alias[n.Output[0]] = n.Input[0];
+            else kept.Add(n);
+        }
+        if (alias.Count == 0) throw new InvalidOperationException($"the export has no {opType} node");
+        m.Graph.Node.Clear();
+        m.Graph.Node.Add(kept);
+        return m;
+    }
+
+    /// <summary>The export's matrix products only, with its shapes (MiniLM-L6: 6 layers, hidden 384, FFN 1536):
+    /// Gather of the word embedding, per layer the query/key/value product (fused Attention, or a bare MatMul
+    /// to 1,152 columns kept alive as a graph output), the attention output, FFN up and down products, then the
+    /// classifier. Random weights scaled 1/sqrt(fan-in), so values stay near 1 without normalization (no denormals,
+    /// no overflow); the numbers are meaningless, the work is the export's.</summary>
+    public static Onnx.ModelProto Products(Onnx.ModelProto export, bool withAttention)
+    {
+        if (export.Graph.Node.Count(n => n.OpType == "Attention") != 6 || !export.Graph.Initializer.Any(t => t.Dims.SequenceEqual(new long[] { 384, 1152 })))
+            throw new InvalidOperationException("onnx-floor's graphs have MiniLM-L6-H384's shapes; the export is of another encoder");
+        var m = new Onnx.ModelProto { IrVersion = export.IrVersion, Graph = new Onnx.GraphProto { Name = withAttention ? "products-attention" : "products" } };
+        m.OpsetImport.Add(export.OpsetImport);
+        var g = m.Graph;
+        g.Input.Add(export.Graph.Input);
+        var logitsInfo = export.Graph.Output.First(o => o.Name == "logits");
+        long labels = logitsInfo.Type.TensorType.Shape.Dim[2].DimValue;
+        long vocab = export.Graph.Initializer.Where(t => t.Dims.Count == 2 && t.Dims[1] == 384).Max(t => t.Dims[0]);
+        var rng = new Random(7);
+        string Weight(string name, params long[] dims)
+        {
+            long count = dims.Aggregate(1L, (a, b) => a * b);
+            var data = new float[count];
+            double scale = dims.Length == 2 ? 1 / Math.Sqrt(dims[0]) : 0.02;
+            for (long i = 0; i < count; i++)
+                data[i] = (float)(scale * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
+            var bytes = new byte[count * 4];
+            Buffer.BlockCopy(data, 0, bytes, 0, bytes.Length);
+            var t = new Onnx.TensorProto { Name = name, DataType = (int)Onnx.TensorProto.Types.DataType.Float, RawData = Google.Protobuf.ByteString.CopyFrom(bytes) };
+            t.Dims.Add(dims);
+            g.Initializer.Add(t);
+            return name;
+        }
+        int k = 0;
+        Onnx.NodeProto Node(string op, string domain, params string[] inputs)
+        {
+            var n = new Onnx.NodeProto { OpType = op, Domain = domain, Name = $"{op}_{k}" };
+            n.Input.Add(inputs);
+            n.Output.Add($"t{k++}");
+            g.Node.Add(n);
+            return n;
+        }
+        var h = Node("Gather", "", Weight("embedding", vocab, 384), "input_ids").Output[0];
+        string mask = "";
+        if (withAttention)
+        {
+            var cast = Node("Cast", "", "attention_mask");
+            cast.Attribute.Add(new Onnx.AttributeProto { Name = "to", Type = Onnx.AttributeProto.Types.AttributeType.Int, I = (long)Onnx.TensorProto.Types.DataType.Int32 });
+            mask = cast.Output[0];
+        }
+        for (int layer = 0; layer < 6; layer++)
+        {
+            string context;
+            if (withAttention)
+            {
+                var attention = Node("Attention", "com.microsoft", h, Weight($"qkv{layer}", 384, 1152), Weight($"qkv_bias{layer}", 1152), mask);
+                attention.Attribute.Add(new Onnx.AttributeProto { Name = "num_heads", Type = Onnx.AttributeProto.Types.AttributeType.Int, I = 12 });
+                context = attention.Output[0];
+            }
+            else
+            {
+                g.Output.Add(new Onnx.ValueInfoProto { Name = Node("MatMul", "", h, Weight($"qkv{layer}", 384, 1152)).Output[0] });
+                context = h;
+            }
+            var o = Node("MatMul", "", context, Weight($"out{layer}", 384, 384)).Output[0];
+            var up = Node("MatMul", "", o, Weight($"up{layer}", 384, 1536)).Output[0];
+            h = Node("MatMul", "", up, Weight($"down{layer}", 1536, 384)).Output[0];
+        }
+        Node("MatMul", "", h, Weight("classifier", 384, labels)).Output[0] = "logits";
+        g.Output.Insert(0, logitsInfo);
+        return m;
     }
 }
