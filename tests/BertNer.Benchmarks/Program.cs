@@ -640,73 +640,65 @@ if (phaseArg == "onnx-profile")
 // exact shapes (with and without the fused Attention), each against the yardstick, in alternating rounds.
 if (phaseArg == "onnx-floor")
 {
-    var onnxDir = Path.Combine(Path.GetTempPath(), $"bertner-bench-floor-{Guid.NewGuid():N}");
-    try
+    Onnx.ModelProto export;
+    using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
+        export = BertNer.Onnx.OnnxExporter.Build(model);
+    var items = new SentenceEncoder(tokenizer, labels, true, 512).EncodeAll(valid);
+    BertNer.Runtime.NativeRuntime.Ensure(BertNer.Runtime.RuntimeKind.Onnx);
+    var graphs = new (string Name, Onnx.ModelProto Model)[]
     {
-        Onnx.ModelProto export;
-        using (var model = NerModel.Load(minilm, labels.Labels, "Cpu"))
-            export = BertNer.Onnx.OnnxExporter.Build(model);
-        var items = new SentenceEncoder(tokenizer, labels, true, 512).EncodeAll(valid);
-        BertNer.Runtime.NativeRuntime.Ensure(BertNer.Runtime.RuntimeKind.Onnx);
-        var graphs = new (string Name, Onnx.ModelProto Model)[]
+        ("export", export),
+        ("export without SkipLayerNormalization", OnnxFloor.Without(export, "SkipLayerNormalization")),
+        ("export without BiasGelu", OnnxFloor.Without(export, "BiasGelu")),
+        ("matrix products + Attention only", OnnxFloor.Products(export, withAttention: true)),
+        ("matrix products only", OnnxFloor.Products(export, withAttention: false)),
+    };
+    var sessions = new List<(string Name, Action Run)>();
+    var disposables = new List<IDisposable>();
+    foreach (var (name, graph) in graphs)
+    {
+        var options = new Microsoft.ML.OnnxRuntime.SessionOptions { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = Environment.ProcessorCount };
+        var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(graph), options);
+        disposables.Add(session); disposables.Add(options);
+        sessions.Add((name, () =>
         {
-            ("export", export),
-            ("export without SkipLayerNormalization", OnnxFloor.Without(export, "SkipLayerNormalization")),
-            ("export without BiasGelu", OnnxFloor.Without(export, "BiasGelu")),
-            ("matrix products + Attention only", OnnxFloor.Products(export, withAttention: true)),
-            ("matrix products only", OnnxFloor.Products(export, withAttention: false)),
-        };
-        var sessions = new List<(string Name, Action Run)>();
-        var disposables = new List<IDisposable>();
-        foreach (var (name, graph) in graphs)
-        {
-            var options = new Microsoft.ML.OnnxRuntime.SessionOptions { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = Environment.ProcessorCount };
-            var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(graph), options);
-            disposables.Add(session); disposables.Add(options);
-            sessions.Add((name, () =>
+            long argmaxes = 0;
+            foreach (var one in items)
             {
-                long argmaxes = 0;
-                foreach (var one in items)
+                using var outputs = Yardstick.RunPadded(session, new[] { one }, tokenizer.PadId, "logits");
+                var logits = outputs[0].GetTensorDataAsSpan<float>();
+                for (int row = 0; row < logits.Length; row += labels.Count)
                 {
-                    using var outputs = Yardstick.RunPadded(session, new[] { one }, tokenizer.PadId, "logits");
-                    var logits = outputs[0].GetTensorDataAsSpan<float>();
-                    for (int row = 0; row < logits.Length; row += labels.Count)
-                    {
-                        int best = 0;
-                        for (int l = 1; l < labels.Count; l++) if (logits[row + l] > logits[row + best]) best = l;
-                        argmaxes += best;
-                    }
+                    int best = 0;
+                    for (int l = 1; l < labels.Count; l++) if (logits[row + l] > logits[row + best]) best = l;
+                    argmaxes += best;
                 }
-                GC.KeepAlive(argmaxes);
-            }));
-        }
-        var yardstick = Yardstick.Load(labels.Count);
-        disposables.Add(yardstick);
-        sessions.Add(("yardstick", () => yardstick.Run(items, 1, tokenizer.PadId)));
-        foreach (var (_, run) in sessions) run(); // warm-up: one pass each
-        var rates = sessions.ToDictionary(x => x.Name, _ => new List<double>());
-        for (int round = 0; round < (quick ? 2 : 5); round++)
-            foreach (var (name, run) in round % 2 == 0 ? sessions : Enumerable.Reverse(sessions).ToList())
-            {
-                var sw = Stopwatch.StartNew();
-                run();
-                rates[name].Add(items.Count / sw.Elapsed.TotalSeconds);
             }
-        double tokens = items.Sum(x => (double)x.Length);
-        double flops = tokens * 2 * (6 * (384 * 1152 + 384 * 384 + 2 * 384 * 1536) + 384 * labels.Count);
-        Console.WriteLine($"{items.Count} sentences, batch 1, {tokens / items.Count:F1} sub-tokens each on average, {flops / items.Count / 1e9:F3} GFLOP each in matrix products");
-        foreach (var (name, _) in sessions)
+            GC.KeepAlive(argmaxes);
+        }));
+    }
+    var yardstick = Yardstick.Load(labels.Count);
+    disposables.Add(yardstick);
+    sessions.Add(("yardstick", () => yardstick.Run(items, 1, tokenizer.PadId)));
+    foreach (var (_, run) in sessions) run(); // warm-up: one pass each
+    var rates = sessions.ToDictionary(x => x.Name, _ => new List<double>());
+    for (int round = 0; round < (quick ? 2 : 5); round++)
+        foreach (var (name, run) in round % 2 == 0 ? sessions : Enumerable.Reverse(sessions).ToList())
         {
-            var r = rates[name];
-            var ratio = r.Zip(rates["yardstick"], (x, y) => x / y).ToList();
-            Console.WriteLine($"  {name,-40} {Stat(r, "F0"),-16} sentences/s   {1000 / Median(r),5:F2} ms   ÷ yardstick {Stat(ratio, "F2"),-18} matrix products at {flops / items.Count * Median(r) / 1e9:F0} GFLOP/s");
+            var sw = Stopwatch.StartNew();
+            run();
+            rates[name].Add(items.Count / sw.Elapsed.TotalSeconds);
         }
-        foreach (var d in disposables) d.Dispose();
-    }
-    finally
+    double tokens = items.Sum(x => (double)x.Length);
+    double flops = tokens * 2 * (6 * (384 * 1152 + 384 * 384 + 2 * 384 * 1536) + 384 * labels.Count);
+    Console.WriteLine($"{items.Count} sentences, batch 1, {tokens / items.Count:F1} sub-tokens each on average, {flops / items.Count / 1e9:F3} GFLOP each in matrix products");
+    foreach (var (name, _) in sessions)
     {
-        if (Directory.Exists(onnxDir)) Directory.Delete(onnxDir, true);
+        var r = rates[name];
+        var ratio = r.Zip(rates["yardstick"], (x, y) => x / y).ToList();
+        Console.WriteLine($"  {name,-40} {Stat(r, "F0"),-16} sentences/s   {1000 / Median(r),5:F2} ms   ÷ yardstick {Stat(ratio, "F2"),-18} matrix products at {flops / items.Count * Median(r) / 1e9:F0} GFLOP/s");
     }
+    foreach (var d in disposables) d.Dispose();
 }
 
 return 0;
