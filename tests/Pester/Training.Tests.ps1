@@ -356,7 +356,11 @@ Describe 'Ctrl+C during Start-BertNerTraining' {
             while (-not ((Test-Path $log) -and (Select-String -Path $log -Pattern 'Epoch 2/' -Quiet)) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
             $p.StandardInput.Write([char]3)
             $p.StandardInput.Flush()
-            $p.WaitForExit(60000) | Should -BeTrue
+            # About 25 s here, and once over 60 s in CI: on a terminal PowerShell's progress view asks for the cursor
+            # position (ESC[6n) and waits for each reply, which nobody gives on script(1)'s pseudo-terminal. Without
+            # the progress view the run exits in 2 s, but then the console missed the line under test in 3 of 21 local runs
+            # (each the first run in its process; the cause is not found yet), so the test keeps the view and allows for the waits.
+            $p.WaitForExit(180000) | Should -BeTrue
         }
         finally { if (-not $p.HasExited) { $p.Kill($true) } }
         Select-String -Path $log -Pattern 'resumable checkpoint' -Quiet | Should -BeTrue
