@@ -96,6 +96,21 @@ string Stat(IReadOnlyList<double> xs, string fmt)
     return $"{med.ToString(fmt)} ({s[0].ToString(fmt)}–{s[^1].ToString(fmt)})";
 }
 double Median(IReadOnlyList<double> xs) { var s = xs.OrderBy(x => x).ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
+// Paths measured side by side take turns, round by round and in reverse order every other round: the machine's speed
+// drifts over minutes, and a path measured after the others would see only the later part of the drift.
+// Each path's rate per round: items ÷ seconds.
+Dictionary<string, List<double>> TakeTurns(IReadOnlyList<(string Name, Action Run)> paths, int rounds, int items)
+{
+    var rates = paths.ToDictionary(p => p.Name, _ => new List<double>());
+    for (int round = 0; round < rounds; round++)
+        foreach (var (name, run) in round % 2 == 0 ? paths : paths.Reverse())
+        {
+            var sw = Stopwatch.StartNew();
+            run();
+            rates[name].Add(items / sw.Elapsed.TotalSeconds);
+        }
+    return rates;
+}
 var roof = new Dictionary<int, double>();
 bool showRoof = phaseArg == "roofline";
 // The hidden size whose roofline a training phase divides by (MiniLM 384, bert-base-sized 768).
@@ -541,19 +556,12 @@ if (phaseArg == "inference-onnx")
             ("int8", (xs, bs) => int8.Score(xs, bs)),
             ("yardstick", (xs, bs) => yardstick.Run(xs, bs, tokenizer.PadId)),
         };
-        // The three paths take turns, round by round and in reverse order every other round: the machine's speed
-        // drifts over minutes, and a path measured after the others would see only the later part of the drift.
         var rates = new Dictionary<(string, int), List<double>>();
         foreach (var bs in sizes)
         {
-            foreach (var (name, run) in paths) { run(valSet.Take(64).ToList(), bs); rates[(name, bs)] = new List<double>(); }
-            for (int round = 0; round < (quick ? 1 : 3); round++)
-                foreach (var (name, run) in round % 2 == 0 ? paths : paths.Reverse())
-                {
-                    var sw = Stopwatch.StartNew();
-                    run(valSet, bs);
-                    rates[(name, bs)].Add(valSet.Count / sw.Elapsed.TotalSeconds);
-                }
+            foreach (var (_, run) in paths) run(valSet.Take(64).ToList(), bs); // warm-up
+            var turns = paths.Select(p => (p.Name, (Action)(() => p.Run(valSet, bs)))).ToList();
+            foreach (var (name, r) in TakeTurns(turns, quick ? 1 : 3, valSet.Count)) rates[(name, bs)] = r;
         }
         List<double> ShortSentence(Action tag)
         {
@@ -681,14 +689,7 @@ if (phaseArg == "onnx-floor")
     disposables.Add(yardstick);
     sessions.Add(("yardstick", () => yardstick.Run(items, 1, tokenizer.PadId)));
     foreach (var (_, run) in sessions) run(); // warm-up: one pass each
-    var rates = sessions.ToDictionary(x => x.Name, _ => new List<double>());
-    for (int round = 0; round < (quick ? 2 : 5); round++)
-        foreach (var (name, run) in round % 2 == 0 ? sessions : Enumerable.Reverse(sessions).ToList())
-        {
-            var sw = Stopwatch.StartNew();
-            run();
-            rates[name].Add(items.Count / sw.Elapsed.TotalSeconds);
-        }
+    var rates = TakeTurns(sessions, quick ? 2 : 5, items.Count);
     double tokens = items.Sum(x => (double)x.Length);
     double flops = tokens * 2 * (6 * (384 * 1152 + 384 * 384 + 2 * 384 * 1536) + 384 * labels.Count);
     Console.WriteLine($"{items.Count} sentences, batch 1, {tokens / items.Count:F1} sub-tokens each on average, {flops / items.Count / 1e9:F3} GFLOP each in matrix products");
